@@ -1,0 +1,192 @@
+/**
+ * The product's data model: the tasks the worker executes and the outcomes it publishes. These zod schemas
+ * are the single source of truth: intake validates with them, the code's types are inferred from them, and
+ * the JSON Schema files in `schemas/` are generated from them (contract §7).
+ */
+import { z } from 'zod';
+
+/** IAM's own patterns (CreateUser, EnableMFADevice), so we reject what IAM would reject before calling it. */
+export const PATTERNS = {
+  userName: /^[\w+=,.@-]{1,64}$/,
+  serialNumber: /^[\w+=/:,.@-]{9,256}$/,
+  authenticationCode: /^[0-9]{6}$/,
+  accountId: /^[0-9]{12}$/,
+} as const;
+
+export const AccountId = z.string().regex(PATTERNS.accountId, 'must be a 12-digit AWS account id');
+export const UserName = z
+  .string()
+  .regex(PATTERNS.userName, 'must be 1-64 characters of letters, digits and _+=,.@-');
+export const SerialNumber = z
+  .string()
+  .regex(PATTERNS.serialNumber, 'must be 9-256 characters of letters, digits and _+=/:,.@-');
+export const AuthenticationCode = z.string().regex(PATTERNS.authenticationCode, 'must be exactly six digits');
+const IsoTime = z.iso.datetime({ offset: true });
+
+export const MfaMissingTask = z.strictObject({
+  type: z.literal('mfa-missing'),
+  accountId: AccountId,
+  userName: UserName,
+  source: z.enum(['sweep', 'manual']),
+  sweepId: z.string().min(1).max(128).optional(),
+  detectedAt: IsoTime.optional(),
+});
+
+export const VerifyTask = z.strictObject({
+  type: z.literal('verify'),
+  accountId: AccountId,
+  userName: UserName,
+});
+
+const codesShape = {
+  accountId: AccountId,
+  userName: UserName,
+  serialNumber: SerialNumber,
+  code1: AuthenticationCode,
+  code2: AuthenticationCode,
+  requestId: z.string().min(1).max(128).optional(),
+};
+
+export const EnrollmentCodesTask = z.strictObject({ type: z.literal('enrollment-codes'), ...codesShape });
+export const ResyncCodesTask = z.strictObject({ type: z.literal('resync-codes'), ...codesShape });
+
+export const SweepAccountTask = z.strictObject({
+  type: z.literal('sweep-account'),
+  accountId: AccountId,
+  sweepId: z.string().min(1).max(128),
+  scope: z.enum(['console-users', 'all-users']).optional(),
+});
+
+/** The product's own task messages (contract §2.5). */
+export const TaskMessage = z.discriminatedUnion('type', [
+  MfaMissingTask,
+  VerifyTask,
+  EnrollmentCodesTask,
+  ResyncCodesTask,
+  SweepAccountTask,
+]);
+export type TaskMessage = z.infer<typeof TaskMessage>;
+export type TaskType = TaskMessage['type'];
+
+export const OUTCOMES = [
+  'remediated',
+  'already-compliant',
+  'enrollment-required',
+  'escalated',
+  'exempt',
+  'not-applicable',
+  'user-not-found',
+  'manual-action-required',
+  'invalid-code',
+  'ignored',
+  'rejected',
+  'failed',
+] as const;
+export const OutcomeName = z.enum(OUTCOMES);
+export type OutcomeName = z.infer<typeof OutcomeName>;
+
+export const ACTIONS = [
+  'attach-guard-policy',
+  'detach-guard-policy',
+  'tag-user',
+  'untag-user',
+  'update-finding',
+  'create-virtual-mfa-device',
+  'enable-mfa-device',
+  'resync-mfa-device',
+  'escrow-seed',
+  'delete-login-profile',
+  'deactivate-access-keys',
+] as const;
+export const ActionName = z.enum(ACTIONS);
+export type ActionName = z.infer<typeof ActionName>;
+
+export const ActionRecord = z.strictObject({
+  action: ActionName,
+  result: z.enum(['applied', 'already-applied', 'skipped', 'failed']),
+  reason: z.string().optional(),
+});
+export type ActionRecord = z.infer<typeof ActionRecord>;
+
+export const TRIGGER_SOURCES = [
+  'security-hub',
+  'config',
+  'sweep',
+  'manual',
+  'enrollment',
+  'unknown',
+] as const;
+
+export const Trigger = z.strictObject({
+  source: z.enum(TRIGGER_SOURCES),
+  findingId: z.string().optional(),
+  controlId: z.string().optional(),
+  configRuleName: z.string().optional(),
+  sweepId: z.string().optional(),
+  requestId: z.string().optional(),
+  messageId: z.string().optional(),
+});
+export type Trigger = z.infer<typeof Trigger>;
+
+export const OUTCOME_SCHEMA_ID = 'mfa-remediation/outcome@1';
+export const SWEEP_SCHEMA_ID = 'mfa-remediation/sweep@1';
+
+/** One outcome message (contract §3). Absent optional fields are left out, never null. */
+export const Outcome = z.strictObject({
+  schema: z.literal(OUTCOME_SCHEMA_ID),
+  outcome: OutcomeName,
+  accountId: AccountId.optional(),
+  region: z.string().optional(),
+  userName: z.string().optional(),
+  userArn: z.string().optional(),
+  trigger: Trigger,
+  actions: z.array(ActionRecord),
+  deadline: IsoTime.optional(),
+  attempts: z.number().int().min(1),
+  dryRun: z.boolean(),
+  reason: z.string().optional(),
+  error: z.strictObject({ code: z.string(), message: z.string(), retryable: z.boolean() }).optional(),
+  occurredAt: IsoTime,
+});
+export type Outcome = z.infer<typeof Outcome>;
+
+/** The per-account summary a sweep publishes (issue 4). */
+export const SweepSummary = z.strictObject({
+  schema: z.literal(SWEEP_SCHEMA_ID),
+  sweepId: z.string(),
+  accountId: AccountId,
+  region: z.string().optional(),
+  usersScanned: z.number().int().min(0),
+  nonCompliant: z.number().int().min(0),
+  enqueued: z.number().int().min(0),
+  rootWithoutMfa: z.boolean(),
+  durationMs: z.number().min(0),
+  dryRun: z.boolean().optional(),
+  occurredAt: IsoTime.optional(),
+});
+export type SweepSummary = z.infer<typeof SweepSummary>;
+
+/** Tags kept on IAM users (contract §4): the only state the product keeps. */
+export const TAGS = {
+  prefix: 'mfa-remediation:',
+  state: 'mfa-remediation:state',
+  since: 'mfa-remediation:since',
+  deadline: 'mfa-remediation:deadline',
+  exempt: 'mfa-remediation:exempt',
+  custodial: 'mfa-remediation:custodial',
+} as const;
+
+export const NAMES = {
+  guardPolicyName: 'MfaRemediationGuard',
+  guardPolicyPath: '/mfa-remediation/',
+  devicePath: '/mfa-remediation/',
+  memberRoleName: 'MfaRemediationMemberRole',
+} as const;
+
+export function guardPolicyArn(accountId: string, partition = 'aws'): string {
+  return `arn:${partition}:iam::${accountId}:policy${NAMES.guardPolicyPath}${NAMES.guardPolicyName}`;
+}
+
+export function escrowSecretName(accountId: string, userName: string): string {
+  return `mfa-remediation/${accountId}/${userName}`;
+}
