@@ -190,3 +190,52 @@ export function guardPolicyArn(accountId: string, partition = 'aws'): string {
 export function escrowSecretName(accountId: string, userName: string): string {
   return `mfa-remediation/${accountId}/${userName}`;
 }
+
+/** The Security Hub finding a work item came from: what BatchUpdateFindings needs to update it. */
+export interface FindingRef {
+  readonly id: string;
+  readonly productArn: string;
+  readonly controlId?: string;
+  readonly region?: string;
+  readonly workflowStatus?: string;
+}
+
+/**
+ * A normalised unit of work produced by intake, whatever the message shape. Exactly one of `userName` or
+ * `userId` is set for user work: Config events carry only the user ID (`AIDA…`), resolved by the workflow.
+ */
+export interface WorkItem {
+  readonly type: TaskType;
+  readonly accountId: string;
+  readonly region?: string;
+  readonly userName?: string;
+  readonly userId?: string;
+  readonly trigger: Trigger;
+  readonly finding?: FindingRef;
+  /** Config `COMPLIANT`, a custom action, … : how the trigger qualifies the request. */
+  readonly compliance?: 'COMPLIANT' | 'NON_COMPLIANT';
+  /** A custom action asks for processing even when the finding's workflow is already NOTIFIED. */
+  readonly forced?: boolean;
+  readonly serialNumber?: string;
+  readonly code1?: string;
+  readonly code2?: string;
+  readonly sweepId?: string;
+  readonly scope?: 'console-users' | 'all-users';
+  readonly detectedAt?: string;
+}
+
+/** A message, or one finding in it, that needs no IAM work: its outcome is known at intake. */
+export interface TerminalItem {
+  readonly outcome: 'ignored' | 'manual-action-required' | 'rejected';
+  readonly reason: string;
+  readonly accountId?: string;
+  readonly region?: string;
+  readonly userName?: string;
+  readonly trigger: Trigger;
+  /** For `rejected`: the JSON path or field that was wrong, e.g. `detail.findings[0].AwsAccountId`. */
+  readonly field?: string;
+}
+
+export type IntakeItem =
+  | { readonly kind: 'work'; readonly work: WorkItem }
+  | { readonly kind: 'terminal'; readonly terminal: TerminalItem };
