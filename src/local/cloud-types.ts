@@ -57,3 +57,17 @@ export interface EmulatedService {
   /** Drop all state (POST /_local/reset). */
   reset(): void;
 }
+
+/** What every emulated service may ask of the local cloud as a whole. */
+export interface LocalCloudEnv {
+  readonly defaultAccountId: string;
+  readonly defaultRegion: string;
+  /** The server's base URL, e.g. `http://127.0.0.1:4566` (SQS queue URLs must point here). */
+  baseUrl(): string;
+  /** Milliseconds since the epoch; tests may move the clock. */
+  now(): number;
+  /** Accounts of the local organisation: the default one plus every seeded one. */
+  knownAccounts(): string[];
+  addAccount(accountId: string, options?: { name?: string; status?: 'ACTIVE' | 'SUSPENDED' }): void;
+  accountInfo(accountId: string): { id: string; name: string; status: 'ACTIVE' | 'SUSPENDED' } | undefined;
+}
