@@ -1,0 +1,171 @@
+/**
+ * Configuration from the environment (contract §5). Every value is trimmed and validated; an invalid one stops
+ * start-up with one line naming the variable, so a misconfigured deployment fails loudly instead of acting
+ * on a guess.
+ */
+import { ConfigError } from './errors.ts';
+import { PATTERNS } from './core/model.ts';
+
+export const REMEDIATION_MODES = ['enforce', 'notify'] as const;
+export const MFA_SCOPES = ['console-users', 'all-users'] as const;
+export const ESCALATIONS = ['none', 'disable-console', 'disable-console-and-keys'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export type RemediationMode = (typeof REMEDIATION_MODES)[number];
+export type MfaScope = (typeof MFA_SCOPES)[number];
+export type Escalation = (typeof ESCALATIONS)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  readonly outcomeTopicArn: string;
+  readonly remediationQueueUrl: string | undefined;
+  readonly deadLetterQueueUrl: string | undefined;
+  readonly mode: RemediationMode;
+  readonly scope: MfaScope;
+  readonly containProgrammaticUsers: boolean;
+  readonly gracePeriodHours: number;
+  readonly escalation: Escalation;
+  /** User names or glob patterns (`*`, `?`) exempt from remediation. */
+  readonly exemptUsers: readonly string[];
+  /** Users enrolled custodially (issue 5), names or globs. */
+  readonly custodialUsers: readonly string[];
+  /** `'self'` = only the worker's own account (resolved at run time), `'*'` = any. */
+  readonly allowedAccounts: readonly string[] | '*' | 'self';
+  readonly memberRoleName: string;
+  readonly memberRoleExternalId: string | undefined;
+  readonly securityHubUpdates: boolean;
+  readonly maxReceiveCount: number;
+  readonly dryRun: boolean;
+  readonly logLevel: LogLevel;
+  readonly escrowKmsKeyId: string | undefined;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = read(env, name);
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${value}")`);
+}
+
+const TRUE = ['true', '1', 'yes', 'on'];
+const FALSE = ['false', '0', 'no', 'off'];
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const value = read(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (TRUE.includes(value)) return true;
+  if (FALSE.includes(value)) return false;
+  throw new ConfigError(name, `must be true or false (got "${value}")`);
+}
+
+function number(env: Env, name: string, fallback: number, range: { min: number; max: number; integer?: boolean }) {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || (range.integer && !Number.isInteger(value))) {
+    throw new ConfigError(name, `must be ${range.integer ? 'an integer' : 'a number'} (got "${raw}")`);
+  }
+  if (value < range.min || value > range.max) {
+    throw new ConfigError(name, `must be between ${range.min} and ${range.max} (got ${value})`);
+  }
+  return value;
+}
+
+function list(env: Env, name: string): string[] {
+  return (read(env, name) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function userPatterns(env: Env, name: string): string[] {
+  const patterns = list(env, name);
+  for (const pattern of patterns) {
+    if (!/^[\w+=,.@*?-]{1,64}$/.test(pattern)) {
+      throw new ConfigError(name, `"${pattern}" is not a user name or glob pattern`);
+    }
+  }
+  return patterns;
+}
+
+function allowedAccounts(env: Env): Config['allowedAccounts'] {
+  const accounts = list(env, 'ALLOWED_ACCOUNTS');
+  if (accounts.length === 0) return 'self';
+  if (accounts.includes('*')) {
+    if (accounts.length > 1) throw new ConfigError('ALLOWED_ACCOUNTS', '"*" cannot be combined with account ids');
+    return '*';
+  }
+  for (const account of accounts) {
+    if (!PATTERNS.accountId.test(account)) {
+      throw new ConfigError('ALLOWED_ACCOUNTS', `"${account}" is not a 12-digit account id`);
+    }
+  }
+  return accounts;
+}
+
+function arn(env: Env, name: string, service: string, required: boolean): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) {
+    if (required) throw new ConfigError(name, 'is required');
+    return undefined;
+  }
+  if (!new RegExp(`^arn:aws[\\w-]*:${service}:[\\w-]+:\\d{12}:[\\w.-]+$`).test(value)) {
+    throw new ConfigError(name, `must be an ${service.toUpperCase()} topic ARN (got "${value}")`);
+  }
+  return value;
+}
+
+function url(env: Env, name: string): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  try {
+    const parsed = new URL(value);
+    if (!['http:', 'https:'].includes(parsed.protocol)) throw new Error('not http(s)');
+  } catch {
+    throw new ConfigError(name, `must be a queue URL (got "${value}")`);
+  }
+  return value;
+}
+
+/** Parses and validates the configuration; throws {@link ConfigError} naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const roleName = read(env, 'MEMBER_ROLE_NAME') ?? 'MfaRemediationMemberRole';
+  if (!/^[\w+=,.@-]{1,64}$/.test(roleName)) {
+    throw new ConfigError('MEMBER_ROLE_NAME', `"${roleName}" is not a valid IAM role name`);
+  }
+  return {
+    outcomeTopicArn: arn(env, 'OUTCOME_TOPIC_ARN', 'sns', true) as string,
+    remediationQueueUrl: url(env, 'REMEDIATION_QUEUE_URL'),
+    deadLetterQueueUrl: url(env, 'DEAD_LETTER_QUEUE_URL'),
+    mode: oneOf(env, 'REMEDIATION_MODE', REMEDIATION_MODES, 'enforce'),
+    scope: oneOf(env, 'MFA_SCOPE', MFA_SCOPES, 'console-users'),
+    containProgrammaticUsers: bool(env, 'CONTAIN_PROGRAMMATIC_USERS', false),
+    gracePeriodHours: number(env, 'GRACE_PERIOD_HOURS', 72, { min: 0, max: 24 * 365 }),
+    escalation: oneOf(env, 'ESCALATION', ESCALATIONS, 'none'),
+    exemptUsers: userPatterns(env, 'EXEMPT_USERS'),
+    custodialUsers: userPatterns(env, 'CUSTODIAL_USERS'),
+    allowedAccounts: allowedAccounts(env),
+    memberRoleName: roleName,
+    memberRoleExternalId: read(env, 'MEMBER_ROLE_EXTERNAL_ID'),
+    securityHubUpdates: bool(env, 'SECURITY_HUB_UPDATES', true),
+    maxReceiveCount: number(env, 'MAX_RECEIVE_COUNT', 8, { min: 1, max: 1000, integer: true }),
+    dryRun: bool(env, 'DRY_RUN', false),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    escrowKmsKeyId: read(env, 'ESCROW_KMS_KEY_ID'),
+  };
+}
+
+/** Glob match for user names: `*` any run, `?` one character; everything else literal, case-sensitive as IAM. */
+export function matchesUserPattern(userName: string, patterns: readonly string[]): boolean {
+  return patterns.some((pattern) => {
+    const regex = pattern.replace(/[.+^${}()|[\]\\=,@-]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    return new RegExp(`^${regex}$`).test(userName);
+  });
+}
