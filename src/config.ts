@@ -134,14 +134,17 @@ function url(env: Env, name: string): string | undefined {
   return value;
 }
 
-/** Parses and validates the configuration; throws {@link ConfigError} naming the first bad variable. */
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * Parses and validates the configuration; throws {@link ConfigError} naming the first bad variable.
+ * `requireTopic: false` lets commands that only print outcomes (e.g. `process`) run without a topic.
+ */
+export function loadConfig(env: Env = process.env, options: { requireTopic?: boolean } = {}): Config {
   const roleName = read(env, 'MEMBER_ROLE_NAME') ?? 'MfaRemediationMemberRole';
   if (!/^[\w+=,.@-]{1,64}$/.test(roleName)) {
     throw new ConfigError('MEMBER_ROLE_NAME', `"${roleName}" is not a valid IAM role name`);
   }
   return {
-    outcomeTopicArn: arn(env, 'OUTCOME_TOPIC_ARN', 'sns', true) as string,
+    outcomeTopicArn: arn(env, 'OUTCOME_TOPIC_ARN', 'sns', options.requireTopic ?? true) ?? '',
     remediationQueueUrl: url(env, 'REMEDIATION_QUEUE_URL'),
     deadLetterQueueUrl: url(env, 'DEAD_LETTER_QUEUE_URL'),
     mode: oneOf(env, 'REMEDIATION_MODE', REMEDIATION_MODES, 'enforce'),

@@ -210,6 +210,8 @@ export interface WorkItem {
   readonly region?: string;
   readonly userName?: string;
   readonly userId?: string;
+  /** The user's ARN when the trigger names it (a finding's resource id); lets outcomes report it exactly. */
+  readonly userArn?: string;
   readonly trigger: Trigger;
   readonly finding?: FindingRef;
   /** Config `COMPLIANT`, a custom action, … : how the trigger qualifies the request. */

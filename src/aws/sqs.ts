@@ -1,0 +1,53 @@
+/**
+ * SQS operations of record handling: tier-2 visibility backoff and parking bodies on the dead-letter queue.
+ */
+import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { QueuePort } from '../core/ports.ts';
+import { call } from './sdk-errors.ts';
+
+export function createQueueAdapter(
+  client: SQSClient,
+  options: { queueUrl: string | undefined; deadLetterQueueUrl: string | undefined },
+): QueuePort {
+  return {
+    async changeVisibility(receiptHandle, seconds) {
+      if (!options.queueUrl) throw new Error('the remediation queue URL is not known');
+      await call('sqs', 'ChangeMessageVisibility', () =>
+        client.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: options.queueUrl,
+            ReceiptHandle: receiptHandle,
+            VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))),
+          }),
+        ),
+      );
+    },
+
+    async park(body, reason, attributes = {}) {
+      if (!options.deadLetterQueueUrl)
+        throw new Error('DEAD_LETTER_QUEUE_URL is not set: cannot park the message');
+      await call('sqs', 'SendMessage', () =>
+        client.send(
+          new SendMessageCommand({
+            QueueUrl: options.deadLetterQueueUrl,
+            MessageBody: body,
+            MessageAttributes: Object.fromEntries(
+              Object.entries({ ...attributes, 'rejection-reason': reason.slice(0, 1000) }).map(
+                ([name, value]) => [name, { DataType: 'String', StringValue: value }],
+              ),
+            ),
+          }),
+        ),
+      );
+    },
+  };
+}
+
+/** `arn:aws:sqs:us-east-1:123456789012:name` → the queue URL on the standard endpoint (or `endpoint`). */
+export function queueUrlFromArn(arn: string, endpoint?: string): string | undefined {
+  const match = /^arn:aws[\w-]*:sqs:([\w-]+):(\d{12}):(.+)$/.exec(arn);
+  if (!match) return undefined;
+  const [, region, account, name] = match;
+  const base = endpoint?.replace(/\/$/, '') ?? `https://sqs.${region}.amazonaws.com`;
+  return `${base}/${account}/${name}`;
+}

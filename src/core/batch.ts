@@ -1,0 +1,119 @@
+/**
+ * Processing an SQS batch with partial failures (Lambda `ReportBatchItemFailures`). Records about the same
+ * account and user run in arrival order, so a containment never overtakes the release that followed it; all
+ * other records run concurrently up to a bound that protects IAM's account-wide rate limits. No record can
+ * fail the batch: an unexpected throw fails only its own record, and a record that cannot start before the
+ * deadline is handed back to SQS untouched.
+ */
+import pLimit from 'p-limit';
+import { describeError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { parseMessage } from './intake.ts';
+import type { IntakeItem } from './model.ts';
+import { type ProcessorDeps, processRecord, type RecordInput, type RecordResult } from './processor.ts';
+
+export interface BatchOptions {
+  /** Records processed at once. Default 8. */
+  readonly concurrency?: number;
+  /** Epoch ms after which no record starts (the invocation deadline minus a safety margin). */
+  readonly deadline?: number;
+  readonly log: Logger;
+}
+
+export interface BatchResult {
+  readonly batchItemFailures: { itemIdentifier: string }[];
+  readonly results: RecordResult[];
+}
+
+/** The accounts findings may come from: `'self'` resolves to the worker's own account, once. */
+export async function resolveAllowedAccounts(deps: ProcessorDeps): Promise<readonly string[] | '*'> {
+  const allowed = deps.config.allowedAccounts;
+  return allowed === 'self' ? [await deps.accounts.selfAccountId()] : allowed;
+}
+
+/** Orders records by the user they concern: one queue per `account/user`, processed in arrival order. */
+export function groupByUser(
+  records: readonly RecordInput[],
+  parsed: ReadonlyMap<string, readonly IntakeItem[]>,
+): RecordInput[][] {
+  const groups = new Map<string, RecordInput[]>();
+  for (const record of records) {
+    const first = parsed.get(record.messageId)?.find((item) => item.kind === 'work');
+    const key =
+      first?.kind === 'work'
+        ? `${first.work.accountId}/${first.work.userName ?? first.work.userId ?? `sweep:${first.work.sweepId}`}`
+        : `record:${record.messageId}`;
+    const group = groups.get(key);
+    if (group) group.push(record);
+    else groups.set(key, [record]);
+  }
+  return [...groups.values()];
+}
+
+export async function processBatch(
+  records: readonly RecordInput[],
+  deps: ProcessorDeps,
+  options: BatchOptions,
+): Promise<BatchResult> {
+  // Deadlines are wall-clock (Lambda remaining time), independent of the injectable business clock.
+  const now = () => Date.now();
+  const results: RecordResult[] = [];
+  const failures: { itemIdentifier: string }[] = [];
+  let allowedAccounts: readonly string[] | '*';
+  try {
+    allowedAccounts = await resolveAllowedAccounts(deps);
+  } catch (error) {
+    options.log.error({ err: describeError(error) }, 'cannot_resolve_allowed_accounts');
+    return { batchItemFailures: records.map((r) => ({ itemIdentifier: r.messageId })), results };
+  }
+  const parsed = new Map(
+    records.map(
+      (r) => [r.messageId, parseMessage(r.body, { allowedAccounts, messageId: r.messageId })] as const,
+    ),
+  );
+  const limit = pLimit(options.concurrency ?? 8);
+
+  const runOne = async (record: RecordInput): Promise<void> => {
+    if (options.deadline !== undefined && now() >= options.deadline) {
+      options.log.warn({ messageId: record.messageId }, 'deadline_reached_record_not_started');
+      failures.push({ itemIdentifier: record.messageId });
+      return;
+    }
+    let result: RecordResult;
+    try {
+      result = await processRecord(record, deps, {
+        allowedAccounts,
+        log: options.log,
+        items: parsed.get(record.messageId) ?? [],
+        ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+      });
+    } catch (error) {
+      options.log.error({ messageId: record.messageId, err: describeError(error) }, 'record_crashed');
+      failures.push({ itemIdentifier: record.messageId });
+      return;
+    }
+    results.push(result);
+    if (result.status === 'retry') {
+      failures.push({ itemIdentifier: record.messageId });
+      if (deps.queue && record.receiptHandle && result.visibilitySeconds !== undefined) {
+        try {
+          await deps.queue.changeVisibility(record.receiptHandle, result.visibilitySeconds);
+        } catch (error) {
+          options.log.warn(
+            { messageId: record.messageId, err: describeError(error) },
+            'change_visibility_failed',
+          );
+        }
+      }
+    }
+  };
+
+  await Promise.all(
+    groupByUser(records, parsed).map((group) =>
+      limit(async () => {
+        for (const record of group) await runOne(record);
+      }),
+    ),
+  );
+  return { batchItemFailures: failures, results };
+}

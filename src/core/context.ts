@@ -1,0 +1,75 @@
+/**
+ * The per-item execution context of the workflow: dependencies, the retry policy bound to the invocation's
+ * deadline, and the list of actions taken so far (which becomes the outcome's `actions`).
+ */
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { withConflictRetry } from '../retry.ts';
+import type { ActionName, ActionRecord, Outcome, WorkItem } from './model.ts';
+import type { AccountAccess, FindingsPort, OutcomePublisher } from './ports.ts';
+
+/** Long-lived dependencies, built once per container. */
+export interface WorkflowDeps {
+  readonly config: Config;
+  readonly accounts: AccountAccess;
+  readonly findings: FindingsPort;
+  readonly now: () => Date;
+  readonly log: Logger;
+  /** Caches Config user-ID → user resolutions, per account (`account/userId`). */
+  readonly userIdCache?: Map<string, { userName: string; arn: string }>;
+  /** Runs a per-account sweep (issue 4); absent where sweeps are not wired. */
+  readonly sweepAccount?: (work: WorkItem, item: ItemContext) => Promise<Outcome[]>;
+  /** Publishes sweep summaries; used by `sweepAccount`. */
+  readonly publisher?: OutcomePublisher;
+}
+
+/** Facts about the delivery an item arrived in. */
+export interface ItemContext {
+  /** SQS ApproximateReceiveCount (1 on the first delivery). */
+  readonly attempts: number;
+  readonly messageId?: string;
+  /** Epoch ms: no IAM attempt starts after this (the Lambda deadline minus a safety margin). */
+  readonly deadline?: number;
+  readonly log: Logger;
+}
+
+/** Records the actions of one work item and runs its writes under tier-1 retry. */
+export class ActionLog {
+  readonly actions: ActionRecord[] = [];
+  readonly #item: ItemContext;
+
+  constructor(item: ItemContext) {
+    this.#item = item;
+  }
+
+  record(action: ActionName, result: ActionRecord['result'], reason?: string): void {
+    this.actions.push(reason === undefined ? { action, result } : { action, result, reason });
+  }
+
+  /** Runs an IAM write that may conflict under p-retry, bounded by the item's deadline. */
+  retry<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return withConflictRetry(() => fn(), {
+      ...(this.#item.deadline === undefined ? {} : { deadline: this.#item.deadline }),
+      onRetry: ({ attempt, error, retriesLeft }) =>
+        this.#item.log.warn(
+          { operation, attempt, retriesLeft, code: (error as { name?: string }).name },
+          'iam_conflict_retry',
+        ),
+    });
+  }
+
+  /** Runs a write, recording `applied`, or the given result when the write reports nothing to do. */
+  async apply(
+    action: ActionName,
+    operation: string,
+    fn: () => Promise<'applied' | 'already-applied' | undefined | void>,
+  ): Promise<void> {
+    try {
+      const result = await this.retry(operation, fn);
+      this.record(action, result === 'already-applied' ? 'already-applied' : 'applied');
+    } catch (error) {
+      this.record(action, 'failed', (error as Error).message?.slice(0, 200));
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Enabling a device from codes a person submitted (portal, chat-ops, helpdesk): EnableMFADevice or
+ * ResyncMFADevice with two consecutive TOTP codes. The codes are secrets: they go to IAM and nowhere else.
+ *
+ * AWS's documented failure modes map to outcomes: InvalidAuthenticationCode → `invalid-code` (never retried,
+ * the person must submit fresh codes); EntityAlreadyExists → a replay when the device is already this user's
+ * (`remediated`), otherwise the device belongs to someone else (`manual-action-required`); LimitExceeded
+ * (8 devices) → `manual-action-required`; NoSuchEntity → the user or the device is unknown.
+ */
+import { errorCode } from '../errors.ts';
+import type { ActionLog, ItemContext, WorkflowDeps } from './context.ts';
+import { type Outcome, TAGS, type WorkItem } from './model.ts';
+import type { IamPort } from './ports.ts';
+import { outcomeFor, REMEDIATION_TAG_KEYS, release, type Subject } from './steps.ts';
+
+export const INVALID_CODE_ADVICE =
+  'IAM did not accept the codes. Open your authenticator app, enter the code shown, wait for it to change, ' +
+  'enter the next one, and submit both immediately (codes expire after 30 seconds).';
+
+export async function runEnrolmentCodes(
+  work: WorkItem,
+  subject: Subject,
+  iam: IamPort,
+  deps: WorkflowDeps,
+  item: ItemContext,
+  actions: ActionLog,
+): Promise<Outcome> {
+  const resync = work.type === 'resync-codes';
+  const action = resync ? 'resync-mfa-device' : 'enable-mfa-device';
+  const done = (fields: Parameters<typeof outcomeFor>[5]) =>
+    outcomeFor(work, subject, deps, item, actions, fields);
+  const { serialNumber, code1, code2 } = work;
+  if (!serialNumber || !code1 || !code2)
+    throw new TypeError(`${work.type} work item lacks its device or codes`);
+
+  if (deps.config.dryRun) {
+    actions.record(action, 'skipped', 'dry run');
+    return done({ outcome: 'enrollment-required', reason: 'dry run: the codes were not submitted to IAM' });
+  }
+
+  try {
+    await actions.retry(resync ? 'ResyncMFADevice' : 'EnableMFADevice', () =>
+      resync
+        ? iam.resyncMfaDevice(subject.userName, serialNumber, code1, code2)
+        : iam.enableMfaDevice(subject.userName, serialNumber, code1, code2),
+    );
+    actions.record(action, 'applied');
+  } catch (error) {
+    switch (errorCode(error)) {
+      case 'InvalidAuthenticationCode':
+        actions.record(action, 'failed', 'invalid authentication codes');
+        return done({ outcome: 'invalid-code', reason: INVALID_CODE_ADVICE });
+      case 'EntityAlreadyExists': {
+        const own = (await iam.listMfaDevices(subject.userName)).some((d) => d.serialNumber === serialNumber);
+        if (!own) {
+          actions.record(action, 'failed', 'device is assigned to another user');
+          return done({
+            outcome: 'manual-action-required',
+            reason: `MFA device ${serialNumber} is already assigned to another IAM user`,
+          });
+        }
+        actions.record(action, 'already-applied');
+        break;
+      }
+      case 'LimitExceeded':
+        actions.record(action, 'failed', 'MFA device limit reached');
+        return done({
+          outcome: 'manual-action-required',
+          reason: 'the user already has the maximum of 8 MFA devices; remove one before enrolling another',
+        });
+      case 'NoSuchEntity': {
+        // Tell apart an unknown user from an unknown device: ListMFADevices raises NoSuchEntity for the former.
+        await iam.listMfaDevices(subject.userName);
+        actions.record(action, 'failed', 'unknown MFA device');
+        return done({
+          outcome: 'rejected',
+          reason: `serialNumber: no MFA device ${serialNumber} exists in this account`,
+        });
+      }
+      default:
+        throw error;
+    }
+  }
+
+  const tags = await iam.listUserTags(subject.userName);
+  const tracked = REMEDIATION_TAG_KEYS.some((key) => key in tags);
+  if (tracked) await release(subject, tags, iam, deps, actions);
+  return done({
+    outcome: 'remediated',
+    reason: resync ? 'MFA device resynchronised' : 'MFA device enabled from the submitted codes',
+  });
+}

@@ -1,0 +1,209 @@
+/**
+ * Processing one SQS record: parse it into work, run every item, park what must be kept, publish outcomes,
+ * and decide whether the record is acknowledged or retried (tier 2).
+ *
+ * A record is retried only for retryable errors (IAM conflicts that outlived tier 1, throttling the SDK gave
+ * up on, a failed publish). On its last receive (`MAX_RECEIVE_COUNT`) it publishes `failed` outcomes first,
+ * then lets SQS's redrive move it to the dead-letter queue. Rejected and permanently failed bodies are parked
+ * on the dead-letter queue by us and acknowledged: never retried in a loop, never lost.
+ */
+import { describeError, errorCode } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { visibilityBackoffSeconds } from '../retry.ts';
+import type { WorkflowDeps } from './context.ts';
+import { parseMessage } from './intake.ts';
+import type { IntakeItem, Outcome, TerminalItem } from './model.ts';
+import { createOutcome } from './outcomes.ts';
+import type { OutcomePublisher, QueuePort } from './ports.ts';
+import { runWorkItem } from './workflow.ts';
+
+export interface RecordInput {
+  readonly messageId: string;
+  readonly body: string;
+  readonly receiptHandle?: string;
+  /** SQS ApproximateReceiveCount. */
+  readonly receiveCount: number;
+}
+
+export interface RecordResult {
+  readonly messageId: string;
+  /** `acknowledged`: delete the message; `retry`: leave it to come back after `visibilitySeconds`. */
+  readonly status: 'acknowledged' | 'retry';
+  readonly outcomes: readonly Outcome[];
+  readonly visibilitySeconds?: number;
+  readonly parked?: boolean;
+}
+
+export interface ProcessorDeps extends WorkflowDeps {
+  readonly publisher: OutcomePublisher;
+  /** Absent where there is no queue (the `process` command): rejected bodies are then only reported. */
+  readonly queue?: QueuePort;
+  readonly random?: () => number;
+}
+
+export interface RecordOptions {
+  readonly allowedAccounts: readonly string[] | '*';
+  readonly deadline?: number;
+  readonly log: Logger;
+  /** Items already parsed by the batch (to group by user); parsed here otherwise. */
+  readonly items?: readonly IntakeItem[];
+}
+
+/** Processes one record end to end; never throws for a record-level problem. */
+export async function processRecord(
+  record: RecordInput,
+  deps: ProcessorDeps,
+  options: RecordOptions,
+): Promise<RecordResult> {
+  const log = options.log.child({ messageId: record.messageId, receiveCount: record.receiveCount });
+  const items =
+    options.items ??
+    parseMessage(record.body, { allowedAccounts: options.allowedAccounts, messageId: record.messageId });
+  const item = {
+    attempts: record.receiveCount,
+    messageId: record.messageId,
+    log,
+    ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+  };
+  const outcomes: Outcome[] = [];
+  let retryError: unknown;
+  let index = 0;
+  for (; index < items.length; index++) {
+    const entry = items[index] as IntakeItem;
+    if (entry.kind === 'terminal') {
+      outcomes.push(terminalOutcome(entry.terminal, deps, record));
+      continue;
+    }
+    try {
+      outcomes.push(...(await runWorkItem(entry.work, deps, item)));
+    } catch (error) {
+      retryError = error;
+      break;
+    }
+  }
+
+  if (retryError !== undefined) {
+    const last = record.receiveCount >= deps.config.maxReceiveCount;
+    log.warn({ err: describeError(retryError), last }, last ? 'retries_exhausted' : 'record_retry');
+    if (!last) {
+      return {
+        messageId: record.messageId,
+        status: 'retry',
+        outcomes: [],
+        visibilitySeconds: visibilityBackoffSeconds(record.receiveCount, { random: deps.random }),
+      };
+    }
+    // Last receive: tell subscribers now; SQS's redrive moves the message to the dead-letter queue next.
+    for (const entry of items.slice(index)) {
+      const reason =
+        entry === items[index]
+          ? `retries exhausted after ${record.receiveCount} receives: ${errorCode(retryError)}`
+          : 'not processed: an earlier item of the same message exhausted its retries';
+      outcomes.push(failedOutcome(entry, deps, record, reason, describeError(retryError)));
+    }
+    const published = await publish(outcomes, deps.publisher, log);
+    return { messageId: record.messageId, status: 'retry', outcomes, visibilitySeconds: published ? 1 : 30 };
+  }
+
+  const parkReason = reasonToPark(outcomes);
+  if (parkReason) {
+    if (!deps.queue) {
+      log.warn({ reason: parkReason }, 'no_dead_letter_queue_to_park');
+    } else {
+      try {
+        await deps.queue.park(record.body, parkReason.reason, parkReason.attributes);
+      } catch (error) {
+        log.error({ err: describeError(error) }, 'park_failed');
+        return retryLater(record, deps, outcomes);
+      }
+    }
+  }
+
+  if (!(await publish(outcomes, deps.publisher, log))) return retryLater(record, deps, outcomes);
+  for (const outcome of outcomes) {
+    log.info(
+      { outcome: outcome.outcome, accountId: outcome.accountId, userName: outcome.userName },
+      'outcome',
+    );
+  }
+  return {
+    messageId: record.messageId,
+    status: 'acknowledged',
+    outcomes,
+    ...(parkReason ? { parked: true } : {}),
+  };
+}
+
+function retryLater(record: RecordInput, deps: ProcessorDeps, outcomes: Outcome[]): RecordResult {
+  return {
+    messageId: record.messageId,
+    status: 'retry',
+    outcomes,
+    visibilitySeconds: visibilityBackoffSeconds(record.receiveCount, { random: deps.random }),
+  };
+}
+
+async function publish(
+  outcomes: readonly Outcome[],
+  publisher: OutcomePublisher,
+  log: Logger,
+): Promise<boolean> {
+  if (outcomes.length === 0) return true;
+  try {
+    const { failed } = await publisher.publish(outcomes);
+    if (failed.length > 0) log.warn({ failed: failed.length }, 'publish_partially_failed');
+    return failed.length === 0;
+  } catch (error) {
+    log.warn({ err: describeError(error) }, 'publish_failed');
+    return false;
+  }
+}
+
+function reasonToPark(
+  outcomes: readonly Outcome[],
+): { reason: string; attributes: Record<string, string> } | undefined {
+  const rejected = outcomes.filter((o) => o.outcome === 'rejected').map((o) => o.reason ?? 'rejected');
+  if (rejected.length > 0) {
+    return { reason: rejected.join('; ').slice(0, 1000), attributes: { outcome: 'rejected' } };
+  }
+  const failed = outcomes.filter((o) => o.outcome === 'failed').map((o) => o.reason ?? 'failed');
+  if (failed.length > 0)
+    return { reason: failed.join('; ').slice(0, 1000), attributes: { outcome: 'failed' } };
+  return undefined;
+}
+
+function terminalOutcome(terminal: TerminalItem, deps: ProcessorDeps, record: RecordInput): Outcome {
+  return createOutcome({
+    outcome: terminal.outcome,
+    accountId: terminal.accountId,
+    region: terminal.region,
+    userName: terminal.userName,
+    trigger: { ...terminal.trigger, messageId: record.messageId },
+    attempts: record.receiveCount,
+    dryRun: deps.config.dryRun,
+    occurredAt: deps.now(),
+    reason: terminal.reason,
+  });
+}
+
+function failedOutcome(
+  entry: IntakeItem,
+  deps: ProcessorDeps,
+  record: RecordInput,
+  reason: string,
+  error: { code: string; message: string; retryable: boolean },
+): Outcome {
+  const source = entry.kind === 'work' ? entry.work : entry.terminal;
+  return createOutcome({
+    outcome: 'failed',
+    accountId: source.accountId,
+    region: source.region,
+    userName: source.userName,
+    trigger: { ...source.trigger, messageId: record.messageId },
+    attempts: record.receiveCount,
+    dryRun: deps.config.dryRun,
+    occurredAt: deps.now(),
+    reason,
+    error,
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * Steps shared by the remediation and enrolment flows: releasing the guard, updating the finding, and building
+ * an item's outcome.
+ */
+import { errorCode } from '../errors.ts';
+import type { ActionLog, ItemContext, WorkflowDeps } from './context.ts';
+import { guardPolicyArn, type Outcome, TAGS, type WorkItem } from './model.ts';
+import { createOutcome, type OutcomeFields } from './outcomes.ts';
+import type { IamPort } from './ports.ts';
+
+/** The tags that track a user under remediation (the exemption and custodial markers are the operator's). */
+export const REMEDIATION_TAG_KEYS = [TAGS.state, TAGS.since, TAGS.deadline] as const;
+
+/** Everything known about the user an item concerns, for building its outcome. */
+export interface Subject {
+  readonly accountId: string;
+  readonly userName: string;
+  readonly userArn?: string;
+}
+
+/** Removes the guard and our tracking tags: detach first, untag last (see the invariant above). */
+export async function release(
+  subject: Subject,
+  tags: Readonly<Record<string, string>>,
+  iam: IamPort,
+  deps: WorkflowDeps,
+  actions: ActionLog,
+): Promise<void> {
+  const policyArn = guardPolicyArn(subject.accountId);
+  if (deps.config.dryRun) {
+    actions.record('detach-guard-policy', 'skipped', 'dry run');
+    actions.record('untag-user', 'skipped', 'dry run');
+    return;
+  }
+  await actions.apply('detach-guard-policy', 'DetachUserPolicy', async () =>
+    (await iam.detachUserPolicy(subject.userName, policyArn)) === 'not-attached'
+      ? 'already-applied'
+      : 'applied',
+  );
+  const keys = REMEDIATION_TAG_KEYS.filter((key) => key in tags);
+  if (keys.length === 0) actions.record('untag-user', 'already-applied');
+  else await actions.apply('untag-user', 'UntagUser', () => iam.untagUser(subject.userName, keys));
+}
+
+/**
+ * Sets the finding's workflow status with a note. Best effort: the IAM end state is what matters, and
+ * Security Hub re-imports the finding daily, so a failure here is recorded on the action, not retried.
+ */
+export async function updateFinding(
+  work: WorkItem,
+  deps: WorkflowDeps,
+  actions: ActionLog,
+  status: 'NOTIFIED' | 'RESOLVED',
+  note: string,
+): Promise<void> {
+  const finding = work.finding;
+  if (!finding || !deps.config.securityHubUpdates) return;
+  if (deps.config.dryRun) {
+    actions.record('update-finding', 'skipped', 'dry run');
+    return;
+  }
+  if (finding.workflowStatus === status) {
+    actions.record('update-finding', 'already-applied');
+    return;
+  }
+  try {
+    const result = await deps.findings.updateWorkflow(finding, status, note);
+    if (result === 'not-found')
+      actions.record('update-finding', 'skipped', 'finding not found in Security Hub');
+    else actions.record('update-finding', 'applied');
+  } catch (error) {
+    actions.record(
+      'update-finding',
+      'failed',
+      `${errorCode(error)}: ${(error as Error).message}`.slice(0, 200),
+    );
+  }
+}
+
+/** Builds the outcome of a work item from its subject, trigger and recorded actions. */
+export function outcomeFor(
+  work: WorkItem,
+  subject: Subject | undefined,
+  deps: WorkflowDeps,
+  item: ItemContext,
+  actions: ActionLog,
+  fields: Omit<OutcomeFields, 'trigger' | 'attempts' | 'dryRun' | 'occurredAt'>,
+): Outcome {
+  return createOutcome({
+    accountId: work.accountId,
+    region: work.region ?? work.finding?.region,
+    userName: subject?.userName ?? work.userName,
+    userArn: subject?.userArn ?? work.userArn,
+    trigger: { ...work.trigger, ...(item.messageId ? { messageId: item.messageId } : {}) },
+    attempts: item.attempts,
+    dryRun: deps.config.dryRun,
+    occurredAt: deps.now(),
+    actions: actions.actions,
+    ...fields,
+  });
+}

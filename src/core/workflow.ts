@@ -1,0 +1,247 @@
+/**
+ * The enrolment workflow for a user reported as lacking MFA (contract §2–§4, issue 2). IAM is the only source
+ * of truth: whatever the trigger said, the user's devices, password and tags are read again, and every step
+ * is idempotent so re-deliveries, duplicate findings and concurrent workers converge on the same end state.
+ *
+ * Invariant that keeps reads cheap: containment tags are written BEFORE the guard is attached and removed
+ * AFTER it is detached, so a user without remediation tags never carries our guard. An already-compliant
+ * user with no remediation tags therefore costs exactly two IAM calls (ListMFADevices, ListUserTags).
+ */
+import { matchesUserPattern } from '../config.ts';
+import { describeError, errorCode, isRetryable } from '../errors.ts';
+import { ActionLog, type ItemContext, type WorkflowDeps } from './context.ts';
+import { runEnrolmentCodes } from './enrolment.ts';
+import { guardPolicyArn, type Outcome, TAGS, type WorkItem } from './model.ts';
+import type { OutcomeFields } from './outcomes.ts';
+import type { IamPort } from './ports.ts';
+import { outcomeFor, REMEDIATION_TAG_KEYS, release, type Subject, updateFinding } from './steps.ts';
+
+/**
+ * Runs one work item to its outcome(s). Retryable errors (IAM conflicts that outlived tier 1, throttling the
+ * SDK gave up on) are thrown so the record is retried through SQS; permanent ones become a `failed` outcome.
+ */
+export async function runWorkItem(work: WorkItem, deps: WorkflowDeps, item: ItemContext): Promise<Outcome[]> {
+  if (work.type === 'sweep-account') {
+    if (!deps.sweepAccount) {
+      return [terminal(work, deps, item, 'failed', 'sweep-account tasks are not handled by this worker')];
+    }
+    return deps.sweepAccount(work, item);
+  }
+  const actions = new ActionLog(item);
+  let subject: Subject | undefined;
+  try {
+    const ports = await deps.accounts.forAccount(work.accountId);
+    const resolved = await resolveUser(work, ports.iam, deps);
+    if (!resolved) {
+      return [terminal(work, deps, item, 'user-not-found', `no IAM user has the id ${work.userId}`)];
+    }
+    subject = resolved;
+    if (work.type === 'enrollment-codes' || work.type === 'resync-codes') {
+      return [await runEnrolmentCodes(work, subject, ports.iam, deps, item, actions)];
+    }
+    return [await remediate(work, subject, ports.iam, deps, item, actions)];
+  } catch (error) {
+    if (errorCode(error) === 'NoSuchEntity' && actions.actions.length === 0) {
+      return [
+        outcomeFor(work, subject, deps, item, actions, {
+          outcome: 'user-not-found',
+          reason: 'the IAM user does not exist',
+        }),
+      ];
+    }
+    if (isRetryable(error)) throw error;
+    item.log.error({ err: describeError(error), type: work.type }, 'permanent_error');
+    return [
+      outcomeFor(work, subject, deps, item, actions, {
+        outcome: 'failed',
+        reason: `permanent error, not retried: ${errorCode(error)}`,
+        error: describeError(error),
+      }),
+    ];
+  }
+}
+
+async function resolveUser(work: WorkItem, iam: IamPort, deps: WorkflowDeps): Promise<Subject | undefined> {
+  if (work.userName !== undefined) {
+    return {
+      accountId: work.accountId,
+      userName: work.userName,
+      ...(work.userArn ? { userArn: work.userArn } : {}),
+    };
+  }
+  if (work.userId === undefined) throw new TypeError('work item names no user');
+  const key = `${work.accountId}/${work.userId}`;
+  const cached = deps.userIdCache?.get(key);
+  const found = cached ?? (await iam.findUserById(work.userId));
+  if (!found) return undefined;
+  deps.userIdCache?.set(key, found);
+  return { accountId: work.accountId, userName: found.userName, userArn: found.arn };
+}
+
+async function remediate(
+  work: WorkItem,
+  subject: Subject,
+  iam: IamPort,
+  deps: WorkflowDeps,
+  item: ItemContext,
+  actions: ActionLog,
+): Promise<Outcome> {
+  const { config } = deps;
+  const now = deps.now();
+  const devices = await iam.listMfaDevices(subject.userName);
+  const tags = await iam.listUserTags(subject.userName);
+  const tracked = REMEDIATION_TAG_KEYS.some((key) => key in tags);
+  const done = (fields: Omit<OutcomeFields, 'trigger' | 'attempts' | 'dryRun' | 'occurredAt'>) =>
+    outcomeFor(work, subject, deps, item, actions, fields);
+
+  if (devices.length > 0) {
+    if (tracked) await release(subject, tags, iam, deps, actions);
+    await updateFinding(work, deps, actions, 'RESOLVED', `MFA is enabled for IAM user ${subject.userName}.`);
+    return done({
+      outcome: tracked ? 'remediated' : 'already-compliant',
+      reason: tracked
+        ? `MFA device present (${devices.length}); guard and tags released`
+        : `MFA device present (${devices.length})`,
+    });
+  }
+
+  if (TAGS.exempt in tags || matchesUserPattern(subject.userName, config.exemptUsers)) {
+    if (tracked) await release(subject, tags, iam, deps, actions);
+    return done({
+      outcome: 'exempt',
+      reason: TAGS.exempt in tags ? `tagged ${TAGS.exempt}` : 'matches EXEMPT_USERS',
+    });
+  }
+
+  const consoleScope = config.scope === 'console-users' || work.scope === 'console-users';
+  const hasPassword = await iam.hasLoginProfile(subject.userName);
+  // An escalated user lost its password to us: it is still a console user under remediation.
+  const consoleUser = hasPassword || tags[TAGS.state] === 'escalated';
+  if (consoleScope && !consoleUser) {
+    if (tracked) await release(subject, tags, iam, deps, actions);
+    return done({
+      outcome: 'not-applicable',
+      reason: 'no console password; the console-users scope (IAM.5) does not apply',
+    });
+  }
+
+  const since = tags[TAGS.since] ?? now.toISOString();
+  const deadline =
+    validDate(tags[TAGS.deadline]) ?? new Date(Date.parse(since) + config.gracePeriodHours * 3_600_000);
+  const pastDeadline = tags[TAGS.deadline] !== undefined && now.getTime() >= deadline.getTime();
+  const escalate = pastDeadline && config.escalation !== 'none';
+  const reason = `no MFA device; ${hasPassword ? 'console password present' : consoleUser ? 'console password removed by escalation' : 'no console password (access keys only)'}`;
+
+  if (config.mode === 'notify' || config.dryRun) {
+    const why = config.dryRun ? 'dry run' : 'notify mode';
+    actions.record('tag-user', 'skipped', why);
+    actions.record('attach-guard-policy', 'skipped', why);
+    if (escalate)
+      actions.record(
+        config.escalation === 'disable-console' ? 'delete-login-profile' : 'deactivate-access-keys',
+        'skipped',
+        why,
+      );
+    if (work.finding && config.securityHubUpdates) actions.record('update-finding', 'skipped', why);
+    return done({ outcome: 'enrollment-required', deadline, reason });
+  }
+
+  const state = escalate || tags[TAGS.state] === 'escalated' ? 'escalated' : 'enrollment-required';
+  const wanted = { [TAGS.state]: state, [TAGS.since]: since, [TAGS.deadline]: deadline.toISOString() };
+  const tagChanges = Object.fromEntries(Object.entries(wanted).filter(([key, value]) => tags[key] !== value));
+  if (Object.keys(tagChanges).length === 0) {
+    actions.record('tag-user', 'already-applied');
+  } else {
+    await actions.apply('tag-user', 'TagUser', () => iam.tagUser(subject.userName, tagChanges));
+  }
+
+  if (!consoleUser && !config.containProgrammaticUsers) {
+    actions.record(
+      'attach-guard-policy',
+      'skipped',
+      'no console password: containing would break its access keys (set CONTAIN_PROGRAMMATIC_USERS=true)',
+    );
+  } else {
+    const policyArn = guardPolicyArn(subject.accountId);
+    // A user we tagged before may already carry the guard: check (one read) rather than write blindly.
+    const attached = tracked && (await iam.isPolicyAttached(subject.userName, policyArn));
+    if (attached) actions.record('attach-guard-policy', 'already-applied');
+    else
+      await actions.apply('attach-guard-policy', 'AttachUserPolicy', () =>
+        iam.attachUserPolicy(subject.userName, policyArn),
+      );
+  }
+
+  if (escalate) {
+    await applyEscalation(subject, { hasPassword, consoleUser }, iam, deps, actions);
+    await updateFinding(
+      work,
+      deps,
+      actions,
+      'NOTIFIED',
+      `IAM user ${subject.userName} missed the MFA deadline ${deadline.toISOString()}; escalation ${config.escalation} applied.`,
+    );
+    return done({
+      outcome: 'escalated',
+      deadline,
+      reason: `${reason}; deadline passed; ${config.escalation}`,
+    });
+  }
+  await updateFinding(
+    work,
+    deps,
+    actions,
+    'NOTIFIED',
+    `IAM user ${subject.userName} must enable MFA by ${deadline.toISOString()}; contained with ${'MfaRemediationGuard'} until then.`,
+  );
+  return done({ outcome: 'enrollment-required', deadline, reason });
+}
+
+async function applyEscalation(
+  subject: Subject,
+  { hasPassword, consoleUser }: { hasPassword: boolean; consoleUser: boolean },
+  iam: IamPort,
+  deps: WorkflowDeps,
+  actions: ActionLog,
+): Promise<void> {
+  if (hasPassword) {
+    await actions.apply('delete-login-profile', 'DeleteLoginProfile', async () =>
+      (await iam.deleteLoginProfile(subject.userName)) === 'absent' ? 'already-applied' : 'applied',
+    );
+  } else {
+    actions.record('delete-login-profile', 'already-applied');
+  }
+  if (deps.config.escalation !== 'disable-console-and-keys') return;
+  if (!consoleUser && !deps.config.containProgrammaticUsers) {
+    actions.record(
+      'deactivate-access-keys',
+      'skipped',
+      'programmatic-only user and CONTAIN_PROGRAMMATIC_USERS is false',
+    );
+    return;
+  }
+  const active = (await iam.listAccessKeys(subject.userName)).filter((key) => key.status === 'Active');
+  if (active.length === 0) {
+    actions.record('deactivate-access-keys', 'already-applied');
+    return;
+  }
+  await actions.apply('deactivate-access-keys', 'UpdateAccessKey', async () => {
+    for (const key of active) await iam.deactivateAccessKey(subject.userName, key.accessKeyId);
+  });
+}
+
+function validDate(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? undefined : new Date(time);
+}
+
+function terminal(
+  work: WorkItem,
+  deps: WorkflowDeps,
+  item: ItemContext,
+  outcome: 'failed' | 'user-not-found',
+  reason: string,
+): Outcome {
+  return outcomeFor(work, undefined, deps, item, new ActionLog(item), { outcome, reason });
+}
