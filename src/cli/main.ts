@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, ValidationError } from '../errors.ts';
+import { registerDlq } from './commands/dlq.ts';
 import { registerProcess } from './commands/process.ts';
 import { registerWorker } from './commands/worker.ts';
 import { CliContext, type CliIo, EXIT } from './context.ts';
@@ -16,7 +17,7 @@ const VERSION = (
 
 /** Command registrations; each adds one subcommand. */
 export type Register = (program: Command, cli: CliContext) => void;
-const COMMANDS: Register[] = [registerProcess, registerWorker];
+const COMMANDS: Register[] = [registerProcess, registerWorker, registerDlq];
 
 export function createProgram(
   io: CliIo,

@@ -8,7 +8,7 @@
  * user with no remediation tags therefore costs exactly two IAM calls (ListMFADevices, ListUserTags).
  */
 import { matchesUserPattern } from '../config.ts';
-import { describeError, errorCode, isRetryable } from '../errors.ts';
+import { describeError, errorCode, isRetryable, MfaRemediationError } from '../errors.ts';
 import { ActionLog, type ItemContext, type WorkflowDeps } from './context.ts';
 import { runEnrolmentCodes } from './enrolment.ts';
 import { guardPolicyArn, type Outcome, TAGS, type WorkItem } from './model.ts';
@@ -49,7 +49,9 @@ export async function runWorkItem(work: WorkItem, deps: WorkflowDeps, item: Item
         }),
       ];
     }
-    if (isRetryable(error)) throw error;
+    // Unexpected errors (bugs, unwrapped network failures) go back to SQS too: bounded by MAX_RECEIVE_COUNT,
+    // then the dead-letter queue. Only errors known to be permanent end here as `failed`.
+    if (isRetryable(error) || !(error instanceof MfaRemediationError)) throw error;
     item.log.error({ err: describeError(error), type: work.type }, 'permanent_error');
     return [
       outcomeFor(work, subject, deps, item, actions, {

@@ -4,6 +4,7 @@
  * (NoSuchEntity for unknown users, idempotent attach, NoSuchEntity when detaching what is not attached).
  */
 import { Secret, TOTP } from 'otpauth';
+import { toDependencyError } from '../../src/aws/sdk-errors.ts';
 import type { AccessKey, IamPort, VirtualMfaDevice } from '../../src/core/ports.ts';
 
 export interface FakeUser {
@@ -31,10 +32,12 @@ export interface FakeIam extends IamPort {
   codesFor(serialNumber: string, at?: number): [string, string];
 }
 
+/** An SDK-like error, wrapped as the real adapters wrap them (DependencyError with the AWS code). */
 function awsError(name: string): Error {
-  return Object.assign(new Error(`${name} (fake)`), {
+  const raw = Object.assign(new Error(`${name} (fake)`), {
     name: name.endsWith('Exception') ? name : `${name}Exception`,
   });
+  return toDependencyError(raw, 'iam', 'fake');
 }
 
 export function createFakeIam(accountId = '111111111111'): FakeIam {

@@ -310,7 +310,7 @@ describe('enrolment workflow', () => {
       deps.iam.failNext('TagUser', 'EntityTemporarilyUnmodifiable', 100);
       await expect(
         runWorkItem(work(), deps, itemContext(deps, { deadline: Date.now() + 1500 })),
-      ).rejects.toMatchObject({ name: 'EntityTemporarilyUnmodifiableException' });
+      ).rejects.toMatchObject({ code: 'EntityTemporarilyUnmodifiable', retryable: true });
     });
 
     it('turns permanent errors into a failed outcome, never retried', async () => {

@@ -1,0 +1,154 @@
+/**
+ * `mfa-remediation dlq list | redrive`: inspect what the worker parked (rejected or permanently failed bodies,
+ * and records whose retries were exhausted), and move it back to the remediation queue once the cause is fixed.
+ *
+ * `list` peeks with a short visibility timeout (as the SQS console does), so it raises each message's receive
+ * count by one. Authentication codes inside parked bodies are masked before printing.
+ * `redrive` uses SQS's own StartMessageMoveTask, which moves messages back to their source queue.
+ */
+import {
+  GetQueueAttributesCommand,
+  ListMessageMoveTasksCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
+import type { Command } from 'commander';
+import { call } from '../../aws/sdk-errors.ts';
+import { integerFlag } from '../args.ts';
+import { type CliContext, EXIT } from '../context.ts';
+
+export interface ParkedMessage {
+  messageId: string;
+  sentAt?: string;
+  receiveCount: number;
+  reason?: string;
+  body: string;
+}
+
+const SECRET_KEYS = /"(code1|code2|AuthenticationCode1|AuthenticationCode2)"\s*:\s*"[^"]*"/g;
+
+/** Masks authentication codes in a parked body, whether or not it is valid JSON. */
+export function maskSecrets(body: string): string {
+  return body.replace(SECRET_KEYS, '"$1":"******"');
+}
+
+export async function peekMessages(sqs: SQSClient, queueUrl: string, max: number): Promise<ParkedMessage[]> {
+  const seen = new Map<string, ParkedMessage>();
+  for (let round = 0; round < Math.ceil(max / 10) + 2 && seen.size < max; round++) {
+    const response = await call('sqs', 'ReceiveMessage', () =>
+      sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.min(10, max - seen.size),
+          VisibilityTimeout: 30,
+          WaitTimeSeconds: round === 0 ? 1 : 0,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+          MessageAttributeNames: ['All'],
+        }),
+      ),
+    );
+    const messages = response.Messages ?? [];
+    if (messages.length === 0) break;
+    for (const m of messages) {
+      const sent = Number(m.Attributes?.SentTimestamp);
+      seen.set(m.MessageId ?? '', {
+        messageId: m.MessageId ?? '',
+        ...(Number.isFinite(sent) ? { sentAt: new Date(sent).toISOString() } : {}),
+        receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1'),
+        ...(m.MessageAttributes?.['rejection-reason']?.StringValue
+          ? { reason: m.MessageAttributes['rejection-reason'].StringValue }
+          : {}),
+        body: maskSecrets(m.Body ?? ''),
+      });
+    }
+  }
+  return [...seen.values()];
+}
+
+async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const response = await call('sqs', 'GetQueueAttributes', () =>
+    sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })),
+  );
+  const arn = response.Attributes?.QueueArn;
+  if (!arn) throw new Error(`no QueueArn for ${queueUrl}`);
+  return arn;
+}
+
+export function registerDlq(program: Command, cli: CliContext): void {
+  const dlq = program.command('dlq').description('inspect and redrive the dead-letter queue');
+  const queueOption = '--queue-url <url>';
+
+  dlq
+    .command('list')
+    .description('show parked messages and why they were parked (codes masked)')
+    .option(queueOption, 'the dead-letter queue (default: DEAD_LETTER_QUEUE_URL)')
+    .option('--max <n>', 'messages to show at most', integerFlag(1, 1000), 50)
+    .action(async (options: { queueUrl?: string; max: number }) => {
+      const runtime = cli.runtime({ requireTopic: false });
+      const url = options.queueUrl ?? runtime.config.deadLetterQueueUrl;
+      if (!url) {
+        cli.io.stderr.write('error: --queue-url is required (or set DEAD_LETTER_QUEUE_URL)\n');
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      const messages = await peekMessages(runtime.sqs, url, options.max);
+      cli.print(messages, {
+        rows: messages,
+        columns: [
+          { header: 'MESSAGE ID', value: (m) => m.messageId },
+          { header: 'SENT', value: (m) => m.sentAt },
+          { header: 'RECEIVES', value: (m) => m.receiveCount },
+          { header: 'REASON', value: (m) => m.reason ?? '(retries exhausted)' },
+        ],
+        footer: `${messages.length} message(s)`,
+      });
+    });
+
+  dlq
+    .command('redrive')
+    .description('move parked messages back to the remediation queue (SQS StartMessageMoveTask)')
+    .option(queueOption, 'the dead-letter queue (default: DEAD_LETTER_QUEUE_URL)')
+    .option('--to <url>', 'destination queue (default: the source queue SQS recorded for each message)')
+    .action(async (options: { queueUrl?: string; to?: string }) => {
+      const runtime = cli.runtime({ requireTopic: false });
+      const url = options.queueUrl ?? runtime.config.deadLetterQueueUrl;
+      if (!url) {
+        cli.io.stderr.write('error: --queue-url is required (or set DEAD_LETTER_QUEUE_URL)\n');
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      const sourceArn = await queueArn(runtime.sqs, url);
+      const destination = options.to ?? runtime.config.remediationQueueUrl;
+      const destinationArn = destination ? await queueArn(runtime.sqs, destination) : undefined;
+      const started = await call('sqs', 'StartMessageMoveTask', () =>
+        runtime.sqs.send(
+          new StartMessageMoveTaskCommand({
+            SourceArn: sourceArn,
+            ...(destinationArn ? { DestinationArn: destinationArn } : {}),
+          }),
+        ),
+      );
+      const tasks = await call('sqs', 'ListMessageMoveTasks', () =>
+        runtime.sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 })),
+      );
+      const task = tasks.Results?.[0];
+      const result = {
+        taskHandle: started.TaskHandle,
+        sourceArn,
+        ...(destinationArn ? { destinationArn } : {}),
+        status: task?.Status,
+        moved: task?.ApproximateNumberOfMessagesMoved,
+        toMove: task?.ApproximateNumberOfMessagesToMove,
+      };
+      cli.print(result, {
+        rows: [result],
+        columns: [
+          { header: 'TASK', value: (r) => r.taskHandle },
+          { header: 'STATUS', value: (r) => r.status },
+          { header: 'MOVED', value: (r) => r.moved },
+          { header: 'TO MOVE', value: (r) => r.toMove },
+        ],
+      });
+    });
+}
