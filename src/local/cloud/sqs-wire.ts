@@ -1,0 +1,91 @@
+/**
+ * SQS's wire format: AWS JSON 1.0 (`X-Amz-Target: AmazonSQS.<Operation>`) in "query-compatible" mode. SQS
+ * moved from the query protocol to JSON in 2023 and keeps the old error codes alive in a header,
+ * `x-amzn-query-error: <code>;<Sender|Receiver>`, which the SDKs prefer over `__type` to pick the exception
+ * class (e.g. `AWS.SimpleQueueService.NonExistentQueue` → `QueueDoesNotExist`). The generic JSON error
+ * renderer cannot know these codes, so SQS renders its own errors.
+ */
+import { AwsApiError, type LocalRequest, type LocalResponse } from '../cloud-types.ts';
+
+export const SQS_CONTENT_TYPE = 'application/x-amz-json-1.0';
+const TARGET_PREFIX = 'AmazonSQS.';
+
+/**
+ * Errors of the SQS model that carry a legacy query error code and HTTP status (the `awsQueryError` trait);
+ * every other code (InvalidParameterValue, MissingParameter, …) is its own query code, with status 400.
+ */
+const QUERY_ERRORS: Readonly<Record<string, readonly [queryCode: string, status: number]>> = {
+  BatchEntryIdsNotDistinct: ['AWS.SimpleQueueService.BatchEntryIdsNotDistinct', 400],
+  BatchRequestTooLong: ['AWS.SimpleQueueService.BatchRequestTooLong', 400],
+  EmptyBatchRequest: ['AWS.SimpleQueueService.EmptyBatchRequest', 400],
+  InvalidAddress: ['InvalidAddress', 404],
+  InvalidBatchEntryId: ['AWS.SimpleQueueService.InvalidBatchEntryId', 400],
+  InvalidSecurity: ['InvalidSecurity', 403],
+  MessageNotInflight: ['AWS.SimpleQueueService.MessageNotInflight', 400],
+  OverLimit: ['OverLimit', 403],
+  PurgeQueueInProgress: ['AWS.SimpleQueueService.PurgeQueueInProgress', 403],
+  QueueDeletedRecently: ['AWS.SimpleQueueService.QueueDeletedRecently', 400],
+  QueueDoesNotExist: ['AWS.SimpleQueueService.NonExistentQueue', 400],
+  QueueNameExists: ['QueueAlreadyExists', 400],
+  ReceiptHandleIsInvalid: ['ReceiptHandleIsInvalid', 404],
+  RequestThrottled: ['RequestThrottled', 403],
+  ResourceNotFoundException: ['ResourceNotFoundException', 404],
+  TooManyEntriesInBatchRequest: ['AWS.SimpleQueueService.TooManyEntriesInBatchRequest', 400],
+  UnsupportedOperation: ['AWS.SimpleQueueService.UnsupportedOperation', 400],
+};
+
+/** An SQS error by its model shape name (e.g. `QueueDoesNotExist`), with the status SQS returns for it. */
+export function sqsError(code: string, message: string): AwsApiError {
+  return new AwsApiError(code, message, QUERY_ERRORS[code]?.[1] ?? 400);
+}
+
+/** The legacy query error code for a shape name: what `x-amzn-query-error` and per-entry batch errors carry. */
+export function queryErrorCode(code: string): string {
+  return QUERY_ERRORS[code]?.[0] ?? code;
+}
+
+/** The operation named by `X-Amz-Target`, or `Unknown`. */
+export function sqsOperationOf(req: LocalRequest): string {
+  const target = header(req, 'x-amz-target') ?? '';
+  return target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : 'Unknown';
+}
+
+/** A case-insensitive header lookup (Node lower-cases header names, hand-built requests may not). */
+export function header(req: LocalRequest, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+/** The JSON request document; an empty body is `{}` as the SDK sends for operations without input. */
+export function parseJsonBody(req: LocalRequest): Record<string, unknown> {
+  if (req.body.trim() === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(req.body);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      return parsed as Record<string, unknown>;
+    }
+  } catch {
+    // fall through: AWS answers malformed JSON with a SerializationException
+  }
+  throw new AwsApiError('SerializationException', 'The request body is not a JSON object.');
+}
+
+/** A successful JSON 1.0 response. */
+export function sqsJson(body: unknown): LocalResponse {
+  return { status: 200, headers: { 'content-type': SQS_CONTENT_TYPE }, body: JSON.stringify(body ?? {}) };
+}
+
+/** An {@link AwsApiError} as SQS sends it: `__type` in the body plus the query-compatible error header. */
+export function renderSqsError(err: AwsApiError): LocalResponse {
+  return {
+    status: err.status,
+    headers: {
+      'content-type': SQS_CONTENT_TYPE,
+      'x-amzn-query-error': `${queryErrorCode(err.code)};${err.fault}`,
+    },
+    body: JSON.stringify({ __type: `com.amazonaws.sqs#${err.code}`, message: err.message }),
+  };
+}
