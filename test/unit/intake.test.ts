@@ -120,6 +120,12 @@ describe('parseMessage', () => {
       expect(parse(wrapInSns(payload)).map(summary)).toEqual(expected);
     });
 
+    it('unwraps a hand-written SNS envelope without TopicArn or MessageId', () => {
+      const envelope = { Type: 'Notification', Message: JSON.stringify(makeTask('verify')) };
+
+      expect(parse(envelope).map(summary)).toEqual(['verify alice']);
+    });
+
     it.each(SHAPES)('%s, in two nested SNS envelopes', (_name, payload, expected) => {
       expect(parse(wrapInSns(wrapInSns(payload))).map(summary)).toEqual(expected);
     });
@@ -570,6 +576,12 @@ describe('parseMessage', () => {
         wrapInSns(makeTask('enrol')),
         'Message.type',
         /^Message\.type: unknown task type "enrol"/,
+      ],
+      [
+        'an SNS envelope whose Message is an object',
+        { Type: 'Notification', Message: makeTask('verify') },
+        'Message',
+        /^Message: must be a string holding the JSON payload/,
       ],
       [
         'an SNS subscription confirmation',
