@@ -3,8 +3,9 @@
  * start-up with one line naming the variable, so a misconfigured deployment fails loudly instead of acting
  * on a guess.
  */
-import { ConfigError } from './errors.ts';
+
 import { PATTERNS } from './core/model.ts';
+import { ConfigError } from './errors.ts';
 
 export const REMEDIATION_MODES = ['enforce', 'notify'] as const;
 export const MFA_SCOPES = ['console-users', 'all-users'] as const;
@@ -65,7 +66,12 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false (got "${value}")`);
 }
 
-function number(env: Env, name: string, fallback: number, range: { min: number; max: number; integer?: boolean }) {
+function number(
+  env: Env,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number; integer?: boolean },
+) {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
@@ -99,7 +105,8 @@ function allowedAccounts(env: Env): Config['allowedAccounts'] {
   const accounts = list(env, 'ALLOWED_ACCOUNTS');
   if (accounts.length === 0) return 'self';
   if (accounts.includes('*')) {
-    if (accounts.length > 1) throw new ConfigError('ALLOWED_ACCOUNTS', '"*" cannot be combined with account ids');
+    if (accounts.length > 1)
+      throw new ConfigError('ALLOWED_ACCOUNTS', '"*" cannot be combined with account ids');
     return '*';
   }
   for (const account of accounts) {
@@ -168,7 +175,10 @@ export function loadConfig(env: Env = process.env, options: { requireTopic?: boo
 /** Glob match for user names: `*` any run, `?` one character; everything else literal, case-sensitive as IAM. */
 export function matchesUserPattern(userName: string, patterns: readonly string[]): boolean {
   return patterns.some((pattern) => {
-    const regex = pattern.replace(/[.+^${}()|[\]\\=,@-]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const regex = pattern
+      .replace(/[.+^${}()|[\]\\=,@-]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     return new RegExp(`^${regex}$`).test(userName);
   });
 }

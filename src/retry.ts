@@ -46,9 +46,11 @@ export async function withConflictRetry<T>(
   const now = options.now ?? Date.now;
   const retries = options.retries ?? 4;
   const attemptBudgetMs = options.attemptBudgetMs ?? 1000;
-  if (!Number.isInteger(retries) || retries < 0) throw new TypeError('retries must be a non-negative integer');
+  if (!Number.isInteger(retries) || retries < 0)
+    throw new TypeError('retries must be a non-negative integer');
   let attempts = 0;
-  const remaining = () => (options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - now());
+  const remaining = () =>
+    options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - now();
   try {
     return await pRetry(
       (attempt) => {
@@ -91,7 +93,10 @@ export interface VisibilityBackoffOptions {
  * Tier-2 delay before the next receive: base × 2^(receiveCount − 1), capped, with ±20 % jitter so that records
  * that conflicted together do not come back together.
  */
-export function visibilityBackoffSeconds(receiveCount: number, options: VisibilityBackoffOptions = {}): number {
+export function visibilityBackoffSeconds(
+  receiveCount: number,
+  options: VisibilityBackoffOptions = {},
+): number {
   const base = options.baseSeconds ?? 30;
   const max = options.maxSeconds ?? 900;
   const random = options.random ?? Math.random;

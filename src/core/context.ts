@@ -58,12 +58,8 @@ export class ActionLog {
     });
   }
 
-  /** Runs a write, recording `applied`, or the given result when the write reports nothing to do. */
-  async apply(
-    action: ActionName,
-    operation: string,
-    fn: () => Promise<'applied' | 'already-applied' | undefined | void>,
-  ): Promise<void> {
+  /** Runs a write, recording `applied` — or `already-applied` when the write resolves to that string. */
+  async apply(action: ActionName, operation: string, fn: () => Promise<unknown>): Promise<void> {
     try {
       const result = await this.retry(operation, fn);
       this.record(action, result === 'already-applied' ? 'already-applied' : 'applied');
