@@ -11,10 +11,12 @@ import { type ClientOptions, createClientOptions } from './aws/clients.ts';
 import { createFindingsAdapter } from './aws/securityhub.ts';
 import { createSnsPublisher } from './aws/sns.ts';
 import { createQueueAdapter, queueUrlFromArn } from './aws/sqs.ts';
+import { createTaskQueue } from './aws/task-queue.ts';
 import { type Config, type Env, loadConfig } from './config.ts';
 import { type BatchResult, processBatch } from './core/batch.ts';
-import type { OutcomePublisher } from './core/ports.ts';
+import type { AccountAccess, OutcomePublisher, TaskQueuePort } from './core/ports.ts';
 import type { ProcessorDeps } from './core/processor.ts';
+import { createSweepAccountRunner } from './core/sweep-task.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 /** The parts of an SQS event the worker reads (Lambda's SQSEvent). */
@@ -56,6 +58,10 @@ export interface Runtime {
   readonly sqs: SQSClient;
   readonly sns: SNSClient;
   readonly sts: STSClient;
+  /** The worker's own account and member accounts (through the member role). */
+  readonly accounts: AccountAccess;
+  /** Task messages onto REMEDIATION_QUEUE_URL (sweeps); undefined when it is not set. */
+  readonly tasks: TaskQueuePort | undefined;
   /** Dependencies for a queue (its URL decides where visibility changes go). */
   depsFor(queueUrl: string | undefined): ProcessorDeps;
   handleSqsEvent(event: SqsEvent, context?: InvocationContext): Promise<BatchResult>;
@@ -106,7 +112,12 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     : { publish: async () => ({ failed: [] }) };
   const now = options.now ?? (() => new Date());
   const userIdCache = new Map<string, { userName: string; arn: string }>();
-  const base = { config, accounts, findings, now, log, userIdCache, publisher };
+  const tasks = config.remediationQueueUrl
+    ? createTaskQueue(sqs, { queueUrl: config.remediationQueueUrl, log })
+    : undefined;
+  // `sweep-account` tasks (issue 4) run the per-account sweep in the task's account.
+  const sweepAccount = createSweepAccountRunner({ config, accounts, now, log, publisher, tasks });
+  const base = { config, accounts, findings, now, log, userIdCache, publisher, sweepAccount };
 
   const depsFor = (queueUrl: string | undefined): ProcessorDeps => ({
     ...base,
@@ -121,6 +132,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     sqs,
     sns,
     sts,
+    accounts,
+    tasks,
     depsFor,
     async handleSqsEvent(event, context) {
       const first = event.Records[0];

@@ -10,6 +10,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, type STSClient } from '@aw
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { AccountAccess, AccountPorts } from '../core/ports.ts';
 import type { ClientOptions } from './clients.ts';
+import { createCredentialReportAdapter } from './credential-report.ts';
 import { createIamAdapter } from './iam.ts';
 import { call } from './sdk-errors.ts';
 import { createSecretsAdapter } from './secrets.ts';
@@ -103,10 +104,12 @@ export function createAccountAccess(options: AccountAccessOptions): AccountAcces
       const clientOptions = own
         ? options.clientOptions
         : { ...options.clientOptions, credentials: credentialsFor(accountId) };
+      const iamClient = new IAMClient(clientOptions);
       const created: AccountPorts = {
         accountId,
-        iam: createIamAdapter(new IAMClient(clientOptions)),
+        iam: createIamAdapter(iamClient),
         secrets: createSecretsAdapter(new SecretsManagerClient(clientOptions)),
+        reports: createCredentialReportAdapter(iamClient),
       };
       ports.set(accountId, created);
       return created;

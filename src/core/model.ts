@@ -160,6 +160,8 @@ export const SweepSummary = z.strictObject({
   nonCompliant: z.number().int().min(0),
   enqueued: z.number().int().min(0),
   rootWithoutMfa: z.boolean(),
+  /** Users in scope without MFA that EXEMPT_USERS exempts: skipped, not counted in `nonCompliant`. */
+  exempt: z.number().int().min(0).optional(),
   durationMs: z.number().min(0),
   dryRun: z.boolean().optional(),
   occurredAt: IsoTime.optional(),

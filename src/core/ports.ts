@@ -3,7 +3,7 @@
  * adapters in `src/aws/`; unit tests with in-memory fakes; integration tests with the adapters against the
  * local cloud. Every method reports AWS errors as `DependencyError`s whose `code` is the AWS error name.
  */
-import type { FindingRef, Outcome, SweepSummary } from './model.ts';
+import type { FindingRef, Outcome, SweepSummary, TaskMessage } from './model.ts';
 
 export interface MfaDevice {
   readonly serialNumber: string;
@@ -81,11 +81,61 @@ export interface SecretsPort {
   getSecretValue(name: string): Promise<string | undefined>;
 }
 
+/** State GenerateCredentialReport answers: a new report was started, one is being built, or one is ready. */
+export type CredentialReportState = 'STARTED' | 'INPROGRESS' | 'COMPLETE';
+
+/** A credential report as GetCredentialReport returns it: CSV text, one row per user plus `<root_account>`. */
+export interface CredentialReport {
+  readonly content: string;
+  readonly generatedAt: Date;
+}
+
+/**
+ * The IAM reads of an audit sweep (issue 4), in one account. Their number does not grow with the number of
+ * users: the credential report lists every user in one document, and the guard policy's entities come from
+ * one paginated ListEntitiesForPolicy.
+ */
+export interface CredentialReportPort {
+  /** GenerateCredentialReport: IAM regenerates at most every four hours and answers COMPLETE in between. */
+  generate(): Promise<CredentialReportState>;
+  /**
+   * GetCredentialReport. Throws a `DependencyError` with code `ReportNotPresent` (never generated),
+   * `ReportExpired` (older than four hours) or `ReportInProgress` (still being generated).
+   */
+  get(): Promise<CredentialReport>;
+  /** Names of the users the policy is attached to (ListEntitiesForPolicy, users only); [] if it does not exist. */
+  listGuardedUsers(policyArn: string): Promise<string[]>;
+}
+
+/** Sends the product's own task messages to the remediation queue (SendMessageBatch). */
+export interface TaskQueuePort {
+  /**
+   * Sends every task, retrying only the entries SQS reported as failed, a bounded number of times. Resolves
+   * with how many were accepted and how many were still failing when it gave up.
+   */
+  sendBatch(tasks: readonly TaskMessage[]): Promise<{ sent: number; failed: number }>;
+}
+
+/** An account of the organisation (Organizations ListAccounts). */
+export interface OrganizationAccount {
+  readonly id: string;
+  readonly name?: string;
+  readonly status: string;
+}
+
+/** The organisation's accounts, for sweeping every member (requires the management or a delegated account). */
+export interface OrganizationPort {
+  /** Every account whose status is ACTIVE (suspended and closing accounts are left out). */
+  listActiveAccounts(): Promise<OrganizationAccount[]>;
+}
+
 /** Everything the workflow may call in one account. */
 export interface AccountPorts {
   readonly accountId: string;
   readonly iam: IamPort;
   readonly secrets?: SecretsPort;
+  /** Credential-report reads for audit sweeps (issue 4). */
+  readonly reports?: CredentialReportPort;
 }
 
 /** Gives access to any allowed account: the worker's own with its credentials, others through AssumeRole. */
