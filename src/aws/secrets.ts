@@ -4,6 +4,7 @@
  */
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
   type SecretsManagerClient,
@@ -52,6 +53,20 @@ export function createSecretsAdapter(client: SecretsManagerClient): SecretsPort 
         return response.SecretString;
       } catch (error) {
         if (errorCode(error) === 'ResourceNotFound') return undefined;
+        throw error;
+      }
+    },
+
+    async deleteSecret(name) {
+      try {
+        // Without recovery: a dead seed must not linger, and a recovery window would block re-creating the
+        // name for 7-30 days. Deletion is asynchronous, so CreateSecret right after may still be refused.
+        await call('secretsmanager', 'DeleteSecret', () =>
+          client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true })),
+        );
+        return 'deleted';
+      } catch (error) {
+        if (errorCode(error) === 'ResourceNotFound') return 'absent';
         throw error;
       }
     },

@@ -9,14 +9,22 @@
  */
 import { errorCode } from '../errors.ts';
 import type { ActionLog, ItemContext, WorkflowDeps } from './context.ts';
-import { type Outcome, TAGS, type WorkItem } from './model.ts';
+import type { Outcome, WorkItem } from './model.ts';
 import type { IamPort } from './ports.ts';
-import { outcomeFor, REMEDIATION_TAG_KEYS, release, type Subject } from './steps.ts';
+import { outcomeFor, REMEDIATION_TAG_KEYS, release, type Subject, updateFinding } from './steps.ts';
 
 export const INVALID_CODE_ADVICE =
   'IAM did not accept the codes. Open your authenticator app, enter the code shown, wait for it to change, ' +
   'enter the next one, and submit both immediately (codes expire after 30 seconds).';
 
+/**
+ * Runs an `enrollment-codes` or `resync-codes` item: one EnableMFADevice / ResyncMFADevice call under tier-1
+ * retry, its documented errors mapped to outcomes, then the guard and tags released and the finding resolved.
+ *
+ * Why two consecutive codes: IAM learns the device's clock offset from them. Codes kept too long still pass
+ * IAM's window, but the device is then associated "out of sync" and later sign-ins fail until a
+ * ResyncMFADevice with two fresh consecutive codes; hence the advice to submit both immediately.
+ */
 export async function runEnrolmentCodes(
   work: WorkItem,
   subject: Subject,
@@ -30,6 +38,7 @@ export async function runEnrolmentCodes(
   const done = (fields: Parameters<typeof outcomeFor>[5]) =>
     outcomeFor(work, subject, deps, item, actions, fields);
   const { serialNumber, code1, code2 } = work;
+  let replay = false;
   if (!serialNumber || !code1 || !code2)
     throw new TypeError(`${work.type} work item lacks its device or codes`);
 
@@ -59,7 +68,9 @@ export async function runEnrolmentCodes(
             reason: `MFA device ${serialNumber} is already assigned to another IAM user`,
           });
         }
+        // Our own earlier request (a redelivery, or the SDK retrying a request whose answer was lost).
         actions.record(action, 'already-applied');
+        replay = true;
         break;
       }
       case 'LimitExceeded':
@@ -74,7 +85,9 @@ export async function runEnrolmentCodes(
         actions.record(action, 'failed', 'unknown MFA device');
         return done({
           outcome: 'rejected',
-          reason: `serialNumber: no MFA device ${serialNumber} exists in this account`,
+          reason: resync
+            ? `serialNumber: MFA device ${serialNumber} is not assigned to IAM user ${subject.userName}`
+            : `serialNumber: no MFA device ${serialNumber} exists in this account`,
         });
       }
       default:
@@ -85,8 +98,13 @@ export async function runEnrolmentCodes(
   const tags = await iam.listUserTags(subject.userName);
   const tracked = REMEDIATION_TAG_KEYS.some((key) => key in tags);
   if (tracked) await release(subject, tags, iam, deps, actions);
+  await updateFinding(work, deps, actions, 'RESOLVED', `MFA is enabled for IAM user ${subject.userName}.`);
   return done({
     outcome: 'remediated',
-    reason: resync ? 'MFA device resynchronised' : 'MFA device enabled from the submitted codes',
+    reason: resync
+      ? 'MFA device resynchronised'
+      : replay
+        ? `MFA device ${serialNumber} was already enabled for this user`
+        : 'MFA device enabled from the submitted codes',
   });
 }

@@ -79,6 +79,11 @@ export interface SecretsPort {
   }): Promise<{ arn: string }>;
   /** The current value, or undefined when the secret does not exist. */
   getSecretValue(name: string): Promise<string | undefined>;
+  /**
+   * Deletes the secret at once (ForceDeleteWithoutRecovery), so that no escrowed seed outlives its device;
+   * `absent` when there was none.
+   */
+  deleteSecret(name: string): Promise<'deleted' | 'absent'>;
 }
 
 /** State GenerateCredentialReport answers: a new report was started, one is being built, or one is ready. */

@@ -10,6 +10,7 @@
 import { matchesUserPattern } from '../config.ts';
 import { describeError, errorCode, isRetryable, MfaRemediationError } from '../errors.ts';
 import { ActionLog, type ItemContext, type WorkflowDeps } from './context.ts';
+import { isCustodialUser, runCustodialEnrolment } from './custodial.ts';
 import { runEnrolmentCodes } from './enrolment.ts';
 import { guardPolicyArn, type Outcome, TAGS, type WorkItem } from './model.ts';
 import type { OutcomeFields } from './outcomes.ts';
@@ -133,6 +134,10 @@ async function remediate(
   const pastDeadline = tags[TAGS.deadline] !== undefined && now.getTime() >= deadline.getTime();
   const escalate = pastDeadline && config.escalation !== 'none';
   const reason = `no MFA device; ${hasPassword ? 'console password present' : consoleUser ? 'console password removed by escalation' : 'no console password (access keys only)'}`;
+
+  if (isCustodialUser(subject.userName, tags, config)) {
+    return runCustodialEnrolment({ work, subject, iam, deps, item, actions, tags, reason, deadline });
+  }
 
   if (config.mode === 'notify' || config.dryRun) {
     const why = config.dryRun ? 'dry run' : 'notify mode';

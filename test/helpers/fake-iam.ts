@@ -61,6 +61,13 @@ export function createFakeIam(accountId = '111111111111'): FakeIam {
     return found;
   };
 
+  // Like IAM, accept the pair ending on the current step or on the one before (a code is valid ~30 s).
+  const acceptsCodes = (serialNumber: string, code1: string, code2: string) =>
+    [0, -30_000].some((shift) => {
+      const [expected1, expected2] = fake.codesFor(serialNumber, Date.now() + shift);
+      return code1 === expected1 && code2 === expected2;
+    });
+
   const fake: FakeIam = {
     users,
     calls,
@@ -152,8 +159,7 @@ export function createFakeIam(accountId = '111111111111'): FakeIam {
       if (!device) throw awsError('NoSuchEntity');
       if (device.userName) throw awsError('EntityAlreadyExists');
       if (u.devices.length >= 8) throw awsError('LimitExceeded');
-      const [expected1, expected2] = fake.codesFor(serialNumber);
-      if (code1 !== expected1 || code2 !== expected2) throw awsError('InvalidAuthenticationCode');
+      if (!acceptsCodes(serialNumber, code1, code2)) throw awsError('InvalidAuthenticationCode');
       device.userName = userName;
       u.devices.push(serialNumber);
     },
@@ -161,8 +167,7 @@ export function createFakeIam(accountId = '111111111111'): FakeIam {
       await op('ResyncMFADevice');
       const device = virtualDevices.get(serialNumber);
       if (!device || device.userName !== userName) throw awsError('NoSuchEntity');
-      const [expected1, expected2] = fake.codesFor(serialNumber);
-      if (code1 !== expected1 || code2 !== expected2) throw awsError('InvalidAuthenticationCode');
+      if (!acceptsCodes(serialNumber, code1, code2)) throw awsError('InvalidAuthenticationCode');
     },
     async createVirtualMfaDevice(name, path) {
       await op('CreateVirtualMFADevice');
