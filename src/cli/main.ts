@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, ValidationError } from '../errors.ts';
 import { registerDlq } from './commands/dlq.ts';
 import { registerProcess } from './commands/process.ts';
+import { registerSweep } from './commands/sweep.ts';
 import { registerWorker } from './commands/worker.ts';
 import { CliContext, type CliIo, EXIT } from './context.ts';
 
@@ -17,7 +18,7 @@ const VERSION = (
 
 /** Command registrations; each adds one subcommand. */
 export type Register = (program: Command, cli: CliContext) => void;
-const COMMANDS: Register[] = [registerProcess, registerWorker, registerDlq];
+const COMMANDS: Register[] = [registerProcess, registerWorker, registerDlq, registerSweep];
 
 export function createProgram(
   io: CliIo,
