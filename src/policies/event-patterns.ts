@@ -1,0 +1,65 @@
+/**
+ * EventBridge patterns that route findings to the remediation queue. Rendered by `scripts/render-policies.ts`
+ * into `deploy/*.json`, which `serverless.yml` embeds; the worker validates every message again (contract §2),
+ * so these patterns only keep unrelated traffic (and cost) off the queue.
+ */
+
+/**
+ * Security Hub control findings that mean "this IAM user lacks MFA" (contract §2): consolidated control
+ * findings carry `Compliance.SecurityControlId`; accounts without consolidated findings are recognised by
+ * the standard-specific `GeneratorId`.
+ */
+export const MFA_CONTROL_IDS = ['IAM.5', 'IAM.19'] as const;
+
+export const MFA_GENERATOR_IDS = [
+  'security-control/IAM.5',
+  'security-control/IAM.19',
+  'aws-foundational-security-best-practices/v/1.0.0/IAM.5',
+  'aws-foundational-security-best-practices/v/1.0.0/IAM.19',
+  'arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/1.2',
+  'cis-aws-foundations-benchmark/v/1.4.0/1.10',
+  'cis-aws-foundations-benchmark/v/3.0.0/1.10',
+  'cis-aws-foundations-benchmark/v/5.0.0/1.9',
+] as const;
+
+/**
+ * "Security Hub Findings - Imported" for a failed, active MFA control whose workflow is NEW (first seen) or
+ * NOTIFIED (Security Hub re-evaluates periodically; a re-import of a NOTIFIED finding is how the worker gets
+ * to check the deadline and escalate, or to release a user who has since enrolled).
+ *
+ * Matching inside `findings[]` is per field, not per finding: one event with several findings may match on
+ * fields of different findings. The worker decides per finding, so that only costs an `ignored` outcome.
+ */
+export const SECURITY_HUB_FINDINGS_PATTERN = {
+  source: ['aws.securityhub'],
+  'detail-type': ['Security Hub Findings - Imported'],
+  detail: {
+    findings: {
+      Compliance: { Status: ['FAILED'] },
+      RecordState: ['ACTIVE'],
+      Workflow: { Status: ['NEW', 'NOTIFIED'] },
+      $or: [
+        { Compliance: { SecurityControlId: [...MFA_CONTROL_IDS] } },
+        { GeneratorId: [...MFA_GENERATOR_IDS] },
+      ],
+    },
+  },
+} as const;
+
+/**
+ * AWS Config managed rules on IAM user MFA, whatever prefix Security Hub or a conformance pack gave them:
+ * `iam-user-mfa-enabled` (IAM.19) and `mfa-enabled-for-iam-console-access` (IAM.5).
+ */
+export const MFA_CONFIG_RULE_NAMES = ['iam-user-mfa-enabled', 'mfa-enabled-for-iam-console-access'] as const;
+
+/** "Config Rules Compliance Change" for IAM users: NON_COMPLIANT contains, COMPLIANT verifies and releases. */
+export const CONFIG_COMPLIANCE_PATTERN = {
+  source: ['aws.config'],
+  'detail-type': ['Config Rules Compliance Change'],
+  detail: {
+    messageType: ['ComplianceChangeNotification'],
+    resourceType: ['AWS::IAM::User'],
+    configRuleName: MFA_CONFIG_RULE_NAMES.map((name) => ({ wildcard: `*${name}*` })),
+    newEvaluationResult: { complianceType: ['NON_COMPLIANT', 'COMPLIANT'] },
+  },
+} as const;
