@@ -21,6 +21,11 @@ export interface LocalRequest {
   readonly query: URLSearchParams;
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: string;
+  /**
+   * The id the server sends back in `x-amzn-RequestId`; services echo it in response documents (query
+   * protocol `ResponseMetadata`). Absent when a request is built by hand outside the server.
+   */
+  readonly requestId?: string;
 }
 
 export interface LocalResponse {
@@ -54,6 +59,17 @@ export interface EmulatedService {
   /** Whether the operation mutates state (matched by the fault SPEC's `write`). */
   isWrite(operation: string): boolean;
   handle(req: LocalRequest, operation: string): Promise<LocalResponse> | LocalResponse;
+  /**
+   * Optional: called when a request arrives, before injected latency, so a service can hold a resource for
+   * the request's whole life (IAM's per-user write conflicts). Throws an {@link AwsApiError} to refuse the
+   * request; returns a function the server calls when the request is done.
+   */
+  admit?(req: LocalRequest, operation: string): (() => void) | undefined;
+  /**
+   * Optional: renders an error the way this service does when the generic renderer for its protocol is
+   * not enough (e.g. SQS's query-compatible `x-amzn-query-error` header). Used for injected faults too.
+   */
+  renderError?(err: AwsApiError, requestId: string): LocalResponse;
   /** Drop all state (POST /_local/reset). */
   reset(): void;
 }

@@ -1,0 +1,64 @@
+/**
+ * Marker pagination as IAM does it (`Marker` in, `IsTruncated` + `Marker` out). The marker is opaque to the
+ * caller; here it encodes the sort key of the first item of the next page, so a page boundary survives
+ * items being added or removed between calls, as AWS's markers do.
+ */
+import { AwsApiError } from '../cloud-types.ts';
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly isTruncated: boolean;
+  /** Present only when `isTruncated`: pass it back as `Marker` for the next page. */
+  readonly marker?: string;
+}
+
+/** IAM's default page size when MaxItems is absent. */
+export const DEFAULT_MAX_ITEMS = 100;
+
+/**
+ * One page of `items`, which must already be in the listing's order, sorted ascending by `keyOf`.
+ * An unparseable marker is IAM's `InvalidInput` ("Invalid Marker").
+ */
+export function paginate<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  request: { marker?: string | undefined; maxItems?: number | undefined },
+): Page<T> {
+  const maxItems = request.maxItems ?? DEFAULT_MAX_ITEMS;
+  let start = 0;
+  if (request.marker !== undefined) {
+    const key = decodeMarker(request.marker);
+    start = items.findIndex((item) => keyOf(item) >= key);
+    if (start < 0) start = items.length;
+  }
+  const page = items.slice(start, start + maxItems);
+  const next = items[start + maxItems];
+  return next === undefined
+    ? { items: page, isTruncated: false }
+    : { items: page, isTruncated: true, marker: encodeMarker(keyOf(next)) };
+}
+
+function encodeMarker(key: string): string {
+  return Buffer.from(JSON.stringify({ k: key }), 'utf8').toString('base64');
+}
+
+function decodeMarker(marker: string): string {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(marker, 'base64').toString('utf8'));
+    if (decoded && typeof decoded === 'object' && 'k' in decoded && typeof decoded.k === 'string') {
+      return decoded.k;
+    }
+  } catch {
+    // fall through to IAM's answer for a marker it did not issue
+  }
+  throw new AwsApiError('InvalidInput', 'Invalid Marker.', 400);
+}
+
+/** Compares sort keys the way listings order names: by code unit, which is stable and locale-independent. */
+export function byKey<T>(keyOf: (item: T) => string): (a: T, b: T) => number {
+  return (a, b) => {
+    const ka = keyOf(a);
+    const kb = keyOf(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  };
+}
