@@ -1,0 +1,363 @@
+/**
+ * What `npm run package` (osls + serverless-esbuild, offline) would deploy: the CloudFormation template and the
+ * Lambda packages. CI packages right before the tests; when the template is missing or older than its
+ * sources, this suite packages itself (about 5 seconds, no AWS credentials or network needed).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GUARD_POLICY_CLOUDFORMATION, ROOT } from '../../scripts/render-policies.ts';
+import { NAMES } from '../../src/core/model.ts';
+import {
+  CONFIG_COMPLIANCE_PATTERN,
+  SECURITY_HUB_FINDINGS_PATTERN,
+} from '../../src/policies/event-patterns.ts';
+import {
+  ACCOUNT_POLICY,
+  CENTRAL_POLICY,
+  ESCALATION_CONSOLE_POLICY,
+  ESCALATION_KEYS_POLICY,
+  ESCROW_KMS_POLICY,
+} from '../../src/policies/worker-permissions.ts';
+import { createEvaluator, type Template } from '../helpers/cloudformation.ts';
+import { readZip } from '../helpers/zip.ts';
+
+const OUTPUT = join(ROOT, '.serverless');
+const TEMPLATE = join(OUTPUT, 'cloudformation-template-update-stack.json');
+const FUNCTIONS = ['remediate', 'sweep'] as const;
+/** Contract §5 plus the variables later issues added; each must reach both functions. */
+const ENVIRONMENT = [
+  'OUTCOME_TOPIC_ARN',
+  'REMEDIATION_QUEUE_URL',
+  'DEAD_LETTER_QUEUE_URL',
+  'REMEDIATION_MODE',
+  'MFA_SCOPE',
+  'CONTAIN_PROGRAMMATIC_USERS',
+  'GRACE_PERIOD_HOURS',
+  'ESCALATION',
+  'EXEMPT_USERS',
+  'CUSTODIAL_USERS',
+  'ALLOWED_ACCOUNTS',
+  'SWEEP_ACCOUNTS',
+  'MEMBER_ROLE_NAME',
+  'MEMBER_ROLE_EXTERNAL_ID',
+  'SECURITY_HUB_UPDATES',
+  'MAX_RECEIVE_COUNT',
+  'DRY_RUN',
+  'LOG_LEVEL',
+  'ESCROW_KMS_KEY_ID',
+];
+/** Bundles stay well under Lambda's limits and load fast; today about 1.3 MB each. */
+const MAX_BUNDLE_BYTES = 5 * 1024 * 1024;
+
+function isStale(): boolean {
+  if (!existsSync(TEMPLATE)) return true;
+  const built = statSync(TEMPLATE).mtimeMs;
+  const sources = [
+    join(ROOT, 'serverless.yml'),
+    ...readdirSync(join(ROOT, 'deploy')).map((file) => join(ROOT, 'deploy', file)),
+  ];
+  return sources.some((source) => statSync(source).mtimeMs > built);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON, asserted on rather than typed
+type Json = any;
+type Resource = { Type: string; Condition?: string; DependsOn?: string[]; Properties: Record<string, Json> };
+let template: Template & { Resources: Record<string, Resource> };
+let evaluator: ReturnType<typeof createEvaluator>;
+
+beforeAll(() => {
+  if (isStale()) {
+    execFileSync('npm', ['run', 'package', '--silent'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+  }
+  template = JSON.parse(readFileSync(TEMPLATE, 'utf8'));
+  evaluator = createEvaluator(template);
+}, 150_000);
+
+const resource = (id: string) => {
+  const found = template.Resources[id];
+  if (!found) throw new Error(`no resource ${id} in the packaged template`);
+  return found;
+};
+const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+const fn = (name: string) => resource(`${name[0]?.toUpperCase()}${name.slice(1)}LambdaFunction`);
+const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+
+describe('packaged template: functions', () => {
+  it.each(FUNCTIONS)('%s runs Node.js 22 on arm64 with the worker role and retained logs', (name) => {
+    const { Properties } = fn(name);
+    expect(Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: `handlers/${name}.handler`,
+      Role: getAtt('WorkerRole'),
+    });
+    const logGroup = resource(`${name[0]?.toUpperCase()}${name.slice(1)}LogGroup`);
+    expect(logGroup.Properties.RetentionInDays).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(FUNCTIONS)('%s gets every configuration variable, consistent with the stack', (name) => {
+    const variables = fn(name).Properties.Environment.Variables;
+    expect(Object.keys(variables)).toEqual(expect.arrayContaining(ENVIRONMENT));
+    expect(variables).toMatchObject({
+      OUTCOME_TOPIC_ARN: { Ref: 'OutcomeTopic' },
+      REMEDIATION_QUEUE_URL: { Ref: 'RemediationQueue' },
+      DEAD_LETTER_QUEUE_URL: { Ref: 'DeadLetterQueue' },
+      ESCALATION: { Ref: 'Escalation' },
+      MEMBER_ROLE_NAME: { Ref: 'MemberRoleName' },
+      ESCROW_KMS_KEY_ID: { Ref: 'EscrowKmsKeyArn' },
+      REMEDIATION_MODE: 'enforce',
+      MFA_SCOPE: 'console-users',
+      GRACE_PERIOD_HOURS: '72',
+      MAX_RECEIVE_COUNT: '8',
+    });
+    for (const value of Object.values(variables))
+      expect(typeof value === 'string' || typeof value === 'object').toBe(true);
+  });
+
+  it('consumes the remediation queue with partial batch responses and bounded concurrency', () => {
+    const [[, mapping] = []] = ofType('AWS::Lambda::EventSourceMapping');
+    expect(mapping?.Properties).toMatchObject({
+      EventSourceArn: getAtt('RemediationQueue'),
+      FunctionName: getAtt('RemediateLambdaFunction'),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      Enabled: true,
+    });
+    const concurrency = mapping?.Properties.ScalingConfig?.MaximumConcurrency;
+    expect(concurrency).toBeGreaterThanOrEqual(2);
+    expect(concurrency).toBeLessThanOrEqual(10);
+  });
+
+  it('runs the sweep on a schedule, daily by default', () => {
+    const rules = ofType('AWS::Events::Rule').filter(([, rule]) => rule.Properties.ScheduleExpression);
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.[1].Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 day)',
+      State: 'ENABLED',
+      Targets: [{ Arn: getAtt('SweepLambdaFunction') }],
+    });
+  });
+});
+
+describe('packaged template: queues, topic, rules, alarm', () => {
+  it('gives the queue a visibility timeout of at least six times the function timeout, and SSE', () => {
+    const queue = resource('RemediationQueue').Properties;
+    const timeout = fn('remediate').Properties.Timeout as number;
+    const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]?.[1].Properties;
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(
+      6 * timeout + (mapping?.MaximumBatchingWindowInSeconds ?? 0),
+    );
+    expect(queue.SqsManagedSseEnabled).toBe(true);
+    expect(resource('DeadLetterQueue').Properties.SqsManagedSseEnabled).toBe(true);
+  });
+
+  it('redrives to the dead-letter queue after exactly MAX_RECEIVE_COUNT receives', () => {
+    const redrive = resource('RemediationQueue').Properties.RedrivePolicy;
+    expect(redrive.deadLetterTargetArn).toEqual(getAtt('DeadLetterQueue'));
+    for (const name of FUNCTIONS) {
+      expect(String(redrive.maxReceiveCount)).toBe(
+        fn(name).Properties.Environment.Variables.MAX_RECEIVE_COUNT,
+      );
+    }
+    expect(resource('DeadLetterQueue').Properties.MessageRetentionPeriod).toBe(1_209_600);
+  });
+
+  it('routes failed, active IAM.5 / IAM.19 / CIS findings (NEW or NOTIFIED) to the queue', () => {
+    const rule = resource('SecurityHubFindingsRule').Properties;
+    expect(rule.EventPattern).toEqual(SECURITY_HUB_FINDINGS_PATTERN);
+    const findings = rule.EventPattern.detail.findings;
+    expect(findings.Compliance.Status).toEqual(['FAILED']);
+    expect(findings.RecordState).toEqual(['ACTIVE']);
+    expect(findings.Workflow.Status).toEqual(['NEW', 'NOTIFIED']);
+    expect(JSON.stringify(findings.$or)).toMatch(/IAM\.5.*IAM\.19.*cis-aws-foundations-benchmark/);
+    expect(rule.State).toBe('ENABLED');
+    expect(rule.Targets).toEqual([
+      expect.objectContaining({
+        Arn: getAtt('RemediationQueue'),
+        DeadLetterConfig: { Arn: getAtt('DeadLetterQueue') },
+      }),
+    ]);
+  });
+
+  it('lets only the stack’s rules send to the queue (aws:SourceArn), over TLS only', () => {
+    const policy = resource('QueuePolicy').Properties;
+    expect(policy.Queues).toEqual([{ Ref: 'RemediationQueue' }, { Ref: 'DeadLetterQueue' }]);
+    const statements = evaluator.evaluate(policy.PolicyDocument) as { Statement: Json[] };
+    const allows = statements.Statement.filter((s) => s.Effect === 'Allow');
+    expect(allows.length).toBeGreaterThan(0);
+    for (const statement of allows) {
+      expect(statement.Principal).toEqual({ Service: 'events.amazonaws.com' });
+      expect(statement.Action).toBe('sqs:SendMessage');
+      expect(statement.Condition).toEqual({
+        ArnEquals: { 'aws:SourceArn': ['<GetAtt:SecurityHubFindingsRule.Arn>'] },
+      });
+    }
+    expect(statements.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('has the optional Config rule, off by default', () => {
+    const rule = resource('ConfigComplianceRule');
+    expect(rule.Condition).toBe('ConfigRuleEnabled');
+    expect(evaluator.condition('ConfigRuleEnabled')).toBe(false);
+    expect(rule.Properties.EventPattern).toEqual(CONFIG_COMPLIANCE_PATTERN);
+    expect(rule.Properties.Targets[0].Arn).toEqual(getAtt('RemediationQueue'));
+  });
+
+  it('alarms on dead-letter depth to the outcome topic', () => {
+    const alarm = resource('DeadLetterAlarm').Properties;
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: getAtt('DeadLetterQueue', 'QueueName') }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: 'OutcomeTopic' }],
+    });
+    expect(resource('OutcomeTopic').Type).toBe('AWS::SNS::Topic');
+  });
+
+  it('refers only to resources and parameters that exist', () => {
+    const names = new Set([...Object.keys(template.Resources), ...Object.keys(template.Parameters ?? {})]);
+    const text = JSON.stringify(template);
+    const refs = [...text.matchAll(/"Ref":"([^"]+)"/g)].map((m) => m[1] as string);
+    const atts = [...text.matchAll(/"Fn::GetAtt":\["([^"]+)"/g)].map((m) => m[1] as string);
+    const subs = [...text.matchAll(/\$\{([\w:]+)(?:\.\w+)?\}/g)].map((m) => m[1] as string);
+    for (const name of [...refs, ...atts, ...subs].filter((n) => !n.startsWith('AWS::'))) {
+      expect(names.has(name), `unknown reference ${name}`).toBe(true);
+    }
+  });
+});
+
+describe('packaged template: IAM', () => {
+  const rolePolicies = (parameters: Record<string, string> = {}) => {
+    const resources = createEvaluator(template, { parameters }).resources();
+    return resources.WorkerRole?.Properties.Policies as Array<{ PolicyName: string; PolicyDocument: Json }>;
+  };
+
+  it('creates the guard policy under the contract name and path, with the shared document', () => {
+    const { ManagedPolicyName, Path, PolicyDocument } = resource('GuardPolicy').Properties;
+    expect({ ManagedPolicyName, Path }).toEqual({
+      ManagedPolicyName: NAMES.guardPolicyName,
+      Path: NAMES.guardPolicyPath,
+    });
+    expect(PolicyDocument).toEqual(GUARD_POLICY_CLOUDFORMATION as Json);
+  });
+
+  it('gives the worker role exactly the shared documents, escalation only when configured', () => {
+    const shared = (document: unknown) => createEvaluator(template).evaluate(document);
+    expect(rolePolicies()).toEqual([
+      { PolicyName: 'mfa-remediation-central', PolicyDocument: shared(CENTRAL_POLICY) },
+      { PolicyName: 'mfa-remediation-account', PolicyDocument: shared(ACCOUNT_POLICY) },
+    ]);
+    const key = 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const full = rolePolicies({ Escalation: 'disable-console-and-keys', EscrowKmsKeyArn: key });
+    expect(full.map((p) => p.PolicyName)).toEqual([
+      'mfa-remediation-central',
+      'mfa-remediation-account',
+      'mfa-remediation-escalation-console',
+      'mfa-remediation-escalation-keys',
+      'mfa-remediation-escrow-kms',
+    ]);
+    const evaluate = createEvaluator(template, { parameters: { EscrowKmsKeyArn: key } }).evaluate;
+    expect(full[2]?.PolicyDocument).toEqual(evaluate(ESCALATION_CONSOLE_POLICY));
+    expect(full[3]?.PolicyDocument).toEqual(evaluate(ESCALATION_KEYS_POLICY));
+    expect(full[4]?.PolicyDocument).toEqual(evaluate(ESCROW_KMS_POLICY));
+    expect(JSON.stringify(rolePolicies({ Escalation: 'disable-console' }))).not.toContain(
+      'iam:UpdateAccessKey',
+    );
+  });
+
+  it('allows no wildcard action and no iam:* anywhere in the stack', () => {
+    const documents = [
+      ...rolePolicies({
+        Escalation: 'disable-console-and-keys',
+        EscrowKmsKeyArn: 'arn:aws:kms:us-east-1:1:key/x',
+      }).map((p) => p.PolicyDocument),
+      evaluator.evaluate(resource('QueuePolicy').Properties.PolicyDocument),
+    ] as Array<{ Statement: Array<{ Effect: string; Action: string | string[] }> }>;
+    for (const statement of documents.flatMap((d) => d.Statement).filter((s) => s.Effect === 'Allow')) {
+      for (const action of [statement.Action].flat()) expect(action, action).not.toContain('*');
+    }
+  });
+
+  it('attaches and detaches only the guard policy (iam:PolicyARN)', () => {
+    const statements = rolePolicies().flatMap((p) => p.PolicyDocument.Statement);
+    const attach = statements.filter((s: Json) => s.Action.includes('iam:AttachUserPolicy'));
+    expect(attach).toHaveLength(1);
+    expect(attach[0].Action).toEqual(['iam:AttachUserPolicy', 'iam:DetachUserPolicy']);
+    expect(attach[0].Condition).toEqual({
+      ArnEquals: {
+        'iam:PolicyARN': `arn:aws:iam::111111111111:policy${NAMES.guardPolicyPath}${NAMES.guardPolicyName}`,
+      },
+    });
+  });
+
+  it('assumes only the member role, and the role can be used by Lambda only', () => {
+    const statements = rolePolicies().flatMap((p) => p.PolicyDocument.Statement);
+    const assume = statements.filter((s: Json) => s.Action.includes('sts:AssumeRole'));
+    expect(assume).toEqual([
+      expect.objectContaining({ Resource: `arn:aws:iam::*:role/${NAMES.memberRoleName}` }),
+    ]);
+    const trust = resource('WorkerRole').Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust).toEqual([
+      expect.objectContaining({ Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+    ]);
+  });
+});
+
+describe('packaged functions', () => {
+  it.each(FUNCTIONS)('%s is a single minified ESM bundle of reasonable size, with its source map', (name) => {
+    // Prepare
+    const entries = readZip(readFileSync(join(OUTPUT, `${name}.zip`)));
+    // Assess
+    expect(entries.map((entry) => entry.name).sort()).toEqual([
+      `handlers/${name}.mjs`,
+      `handlers/${name}.mjs.map`,
+    ]);
+    const bundle = entries.find((entry) => entry.name.endsWith('.mjs')) as (typeof entries)[number];
+    expect(bundle.size).toBeGreaterThan(10_000);
+    expect(bundle.size).toBeLessThan(MAX_BUNDLE_BYTES);
+  });
+
+  it.each(FUNCTIONS)('%s loads as ESM on Node and exports its handler', (name) => {
+    // Prepare: the bundle builds its runtime at import time, which needs a valid configuration.
+    const entries = readZip(readFileSync(join(OUTPUT, `${name}.zip`)));
+    const directory = mkdtempSync(join(tmpdir(), 'mfa-bundle-'));
+    const file = join(directory, `${name}.mjs`);
+    writeFileSync(file, entries.find((entry) => entry.name.endsWith('.mjs'))?.read() ?? '');
+    // Act
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler);`,
+      ],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          OUTCOME_TOPIC_ARN: 'arn:aws:sns:us-east-1:111111111111:mfa-remediation-dev-outcomes',
+          REMEDIATION_QUEUE_URL:
+            'https://sqs.us-east-1.amazonaws.com/111111111111/mfa-remediation-dev-remediation',
+          DEAD_LETTER_QUEUE_URL:
+            'https://sqs.us-east-1.amazonaws.com/111111111111/mfa-remediation-dev-dead-letter',
+          LOG_LEVEL: 'silent',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+      },
+    );
+    // Assess
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('function');
+  });
+});
