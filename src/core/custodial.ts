@@ -28,6 +28,9 @@
  * expired and overwrites the secret. If IAM's answer to EnableMFADevice is lost, the rollback's
  * DeleteVirtualMFADevice fails with DeleteConflict (the device is assigned) and the secret is kept: it holds
  * that device's seed. A device assigned to this user on entry never reaches this flow: the user has MFA.
+ * Such a device is not re-checked against the escrow: the order above guarantees it was escrowed, and if a
+ * person deleted the secret since, no program can recover the seed (IAM never returns it again); an
+ * administrator must deactivate the device so that the next run enrols a new one.
  */
 import { randomUUID } from 'node:crypto';
 import { matchesUserPattern } from '../config.ts';
