@@ -1,7 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createSqsService, type SqsService } from '../../src/local/cloud/sqs.ts';
 import { md5OfBody, md5OfMessageAttributes } from '../../src/local/cloud/sqs-md5.ts';
-import type { LocalCloudEnv, LocalRequest, LocalResponse } from '../../src/local/cloud-types.ts';
+import {
+  AwsApiError,
+  type LocalCloudEnv,
+  type LocalRequest,
+  type LocalResponse,
+} from '../../src/local/cloud-types.ts';
 
 const ACCOUNT = '123456789012';
 
@@ -44,7 +49,13 @@ async function call(
   input: unknown,
 ): Promise<{ res: LocalResponse; json: Json }> {
   const req = request(operation, input);
-  const res = await sqs.handle(req, sqs.operationOf(req));
+  // As the server does: an AwsApiError thrown by handle() is rendered by the service's renderError.
+  const res = await Promise.resolve()
+    .then(() => sqs.handle(req, sqs.operationOf(req)))
+    .catch((err: unknown) => {
+      if (err instanceof AwsApiError) return sqs.renderError(err, 'request-1');
+      throw err;
+    });
   return { res, json: JSON.parse(String(res.body)) };
 }
 
@@ -483,7 +494,9 @@ describe('SQS emulator (unit)', () => {
     const unknown = await call(sqs, 'Nope', {});
     expect(unknown.json.__type).toBe('com.amazonaws.sqs#InvalidAction');
     const req = { ...request('ListQueues', {}), body: '{not json' };
-    const res = await sqs.handle(req, 'ListQueues');
-    expect(res.status).toBe(400);
+    await expect(sqs.handle(req, 'ListQueues')).rejects.toMatchObject({
+      code: 'SerializationException',
+      status: 400,
+    });
   });
 });

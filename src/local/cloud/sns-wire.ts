@@ -120,11 +120,14 @@ export function xmlMap(name: string, map: Readonly<Record<string, string>>): str
   return `<${name}>${entries.join('')}</${name}>`;
 }
 
-/** A query-protocol response: `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>…`. */
-export function snsXml(action: string, result: string | undefined): LocalResponse {
+/**
+ * A query-protocol response: `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>…`, echoing the
+ * server's request id (the one in `x-amzn-RequestId`).
+ */
+export function snsXml(action: string, result: string | undefined, requestId?: string): LocalResponse {
   const body =
     `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${SNS_XML_NAMESPACE}">` +
     (result === undefined ? '' : `<${action}Result>${result}</${action}Result>`) +
-    `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`;
+    `<ResponseMetadata><RequestId>${escapeXml(requestId ?? randomUUID())}</RequestId></ResponseMetadata></${action}Response>`;
   return { status: 200, headers: { 'content-type': 'text/xml' }, body };
 }

@@ -423,7 +423,7 @@ export function createSnsService(env: LocalCloudEnv, sqs: SqsService): SnsServic
           `The action ${operation} is not valid for this endpoint.`,
           400,
         );
-      return snsXml(operation, action(parseQueryParams(req), req));
+      return snsXml(operation, action(parseQueryParams(req), req), req.requestId);
     },
     reset() {
       topics.clear();

@@ -3,7 +3,7 @@
  * moved from the query protocol to JSON in 2023 and keeps the old error codes alive in a header,
  * `x-amzn-query-error: <code>;<Sender|Receiver>`, which the SDKs prefer over `__type` to pick the exception
  * class (e.g. `AWS.SimpleQueueService.NonExistentQueue` → `QueueDoesNotExist`). The generic JSON error
- * renderer cannot know these codes, so SQS renders its own errors.
+ * renderer cannot know these codes, so SQS renders its own errors (the service's `renderError` hook).
  */
 import { AwsApiError, type LocalRequest, type LocalResponse } from '../cloud-types.ts';
 
@@ -79,12 +79,14 @@ export function sqsJson(body: unknown): LocalResponse {
 }
 
 /** An {@link AwsApiError} as SQS sends it: `__type` in the body plus the query-compatible error header. */
-export function renderSqsError(err: AwsApiError): LocalResponse {
+export function renderSqsError(err: AwsApiError, requestId?: string): LocalResponse {
   return {
-    status: err.status,
+    // Injected faults arrive with a generic status; SQS's own errors have the one its model gives them.
+    status: QUERY_ERRORS[err.code]?.[1] ?? err.status,
     headers: {
       'content-type': SQS_CONTENT_TYPE,
       'x-amzn-query-error': `${queryErrorCode(err.code)};${err.fault}`,
+      ...(requestId ? { 'x-amzn-requestid': requestId } : {}),
     },
     body: JSON.stringify({ __type: `com.amazonaws.sqs#${err.code}`, message: err.message }),
   };

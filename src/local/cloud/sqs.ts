@@ -3,8 +3,13 @@
  * (`X-Amz-Target: AmazonSQS.<Operation>`), with the query-compatible error header, and offers in-process
  * methods for SNS delivery and tests.
  */
-import type { EmulatedService, LocalCloudEnv, LocalRequest, LocalResponse } from '../cloud-types.ts';
-import { AwsApiError } from '../cloud-types.ts';
+import type {
+  AwsApiError,
+  EmulatedService,
+  LocalCloudEnv,
+  LocalRequest,
+  LocalResponse,
+} from '../cloud-types.ts';
 import {
   type COMPUTED_QUEUE_ATTRIBUTES,
   DEFAULT_QUEUE_ATTRIBUTES,
@@ -49,6 +54,8 @@ export interface PeekedMessage {
 
 /** The SQS emulator: an {@link EmulatedService} plus in-process access for SNS and tests. */
 export interface SqsService extends EmulatedService {
+  /** SQS errors carry the query-compatible `x-amzn-query-error` header (injected faults too). */
+  renderError(err: AwsApiError, requestId: string): LocalResponse;
   /**
    * Enqueues a message as another AWS service does (SNS → SQS): no size or attribute validation beyond what
    * the sender already did. Throws `QueueDoesNotExist` when no queue has this ARN.
@@ -303,15 +310,12 @@ export function createSqsService(env: LocalCloudEnv): SqsService {
     isWrite: (operation) => WRITE_OPERATIONS.has(operation),
 
     async handle(req: LocalRequest, operation: string): Promise<LocalResponse> {
-      try {
-        const run = operations[operation];
-        if (!run) throw sqsError('InvalidAction', `The action ${operation} is not valid for this endpoint.`);
-        return sqsJson(await run(parseJsonBody(req), req, { senderId: req.accessKeyId }));
-      } catch (err) {
-        if (err instanceof AwsApiError) return renderSqsError(err);
-        throw err;
-      }
+      const run = operations[operation];
+      if (!run) throw sqsError('InvalidAction', `The action ${operation} is not valid for this endpoint.`);
+      return sqsJson(await run(parseJsonBody(req), req, { senderId: req.accessKeyId }));
     },
+
+    renderError: renderSqsError,
 
     reset() {
       store.clear();

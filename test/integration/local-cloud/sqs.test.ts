@@ -8,6 +8,7 @@ import {
   GetQueueUrlCommand,
   ListMessageMoveTasksCommand,
   MessageNotInflight,
+  OverLimit,
   QueueDoesNotExist,
   ReceiptHandleIsInvalid,
   ReceiveMessageCommand,
@@ -60,6 +61,20 @@ describe('local cloud: SQS through the AWS SDK', () => {
     expect(url.startsWith(cloud.url)).toBe(true);
     expect(error).toBeInstanceOf(QueueDoesNotExist);
     expect((error as QueueDoesNotExist).$metadata.httpStatusCode).toBe(400);
+  });
+
+  it('renders injected faults with the query-compatible header, so the SDK raises the modelled class', async () => {
+    // Prepare
+    const { url } = await queue();
+    cloud.setFaults('sqs:SendMessage=OverLimit:1');
+    // Act
+    const error = await sqs
+      .send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x' }))
+      .catch((e: unknown) => e);
+    cloud.setFaults('');
+    // Assess
+    expect(error).toBeInstanceOf(OverLimit);
+    expect((error as OverLimit).$metadata.httpStatusCode).toBe(403);
   });
 
   it('round-trips bodies and attributes; the SDK checks both MD5 digests', async () => {
