@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, ValidationError } from '../errors.ts';
 import { registerDlq } from './commands/dlq.ts';
 import { registerEnroll } from './commands/enroll.ts';
+import { registerLocal } from './commands/local.ts';
 import { registerProcess } from './commands/process.ts';
 import { registerSweep } from './commands/sweep.ts';
 import { registerWorker } from './commands/worker.ts';
@@ -19,7 +20,14 @@ const VERSION = (
 
 /** Command registrations; each adds one subcommand. */
 export type Register = (program: Command, cli: CliContext) => void;
-const COMMANDS: Register[] = [registerProcess, registerWorker, registerDlq, registerSweep, registerEnroll];
+const COMMANDS: Register[] = [
+  registerLocal,
+  registerProcess,
+  registerWorker,
+  registerDlq,
+  registerSweep,
+  registerEnroll,
+];
 
 export function createProgram(
   io: CliIo,

@@ -1,0 +1,229 @@
+/**
+ * `mfa-remediation local` (= `npm start`): the whole pipeline on one laptop. Boots the local cloud in-process,
+ * provisions the queue, dead-letter queue, topic and an outcomes subscription, seeds the demo organisation,
+ * imports Security Hub findings and sends their EventBridge events (plus a Config change and a malformed
+ * message), runs the worker until the queue drains, and summarises what happened to every user.
+ */
+import { AttachUserPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { ClientOptions } from '../aws/clients.ts';
+import { guardPolicyArn, NAMES, type Outcome, type OutcomeName } from '../core/model.ts';
+import type { Logger } from '../logger.ts';
+import { createRuntime } from '../runtime.ts';
+import { createPoller } from '../worker/poller.ts';
+import { startLocalCloud } from './cloud/server.ts';
+import { DEMO_ACCOUNT, DEMO_MEMBER_ACCOUNT, type DemoUser, demoUsers } from './demo.ts';
+import { makeConfigEvent, makeFinding, makeSecurityHubEvent } from './findings.ts';
+import { drainOutcomes, drainQueue, provisionPipeline } from './pipeline.ts';
+
+export interface LocalRunOptions {
+  readonly users?: number;
+  readonly withoutMfa?: number;
+  readonly log: Logger;
+  readonly now?: Date;
+}
+
+export interface LocalRunRow {
+  readonly accountId: string;
+  readonly userName: string;
+  readonly story: string;
+  readonly outcome: OutcomeName | 'none';
+  readonly actions: string;
+}
+
+export interface LocalRunSummary {
+  readonly rows: LocalRunRow[];
+  readonly counts: Partial<Record<OutcomeName, number>>;
+  readonly outcomes: Outcome[];
+  readonly parkedOnDeadLetterQueue: number;
+  readonly apiCalls: Record<string, number>;
+  readonly durationMs: number;
+}
+
+async function memberCredentials(sts: STSClient, accountId: string) {
+  const assumed = await sts.send(
+    new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::${accountId}:role/${NAMES.memberRoleName}`,
+      RoleSessionName: 'mfa-remediation-demo',
+    }),
+  );
+  const c = assumed.Credentials;
+  return {
+    accessKeyId: c?.AccessKeyId ?? '',
+    secretAccessKey: c?.SecretAccessKey ?? '',
+    sessionToken: c?.SessionToken ?? '',
+  };
+}
+
+/** Seeds users per account, then contains the ones the story says were contained before. */
+async function seedUsers(
+  cloud: Awaited<ReturnType<typeof startLocalCloud>>,
+  clientOptions: ClientOptions,
+  users: DemoUser[],
+) {
+  const userIds = new Map<string, string>();
+  const sts = new STSClient(clientOptions);
+  for (const accountId of [DEMO_ACCOUNT, DEMO_MEMBER_ACCOUNT]) {
+    const result = cloud.seed({
+      accountId,
+      users: users
+        .filter((u) => u.accountId === accountId)
+        .map((u) => ({
+          userName: u.userName,
+          consolePassword: u.consolePassword,
+          mfa: u.mfa,
+          accessKeys: u.accessKeys,
+          tags: u.tags,
+        })),
+    }) as { users?: { userName: string; userId: string }[] };
+    for (const u of result.users ?? []) userIds.set(`${accountId}/${u.userName}`, u.userId);
+    const contained = users.filter((u) => u.accountId === accountId && u.contained);
+    if (contained.length === 0) continue;
+    const iam = new IAMClient({
+      ...clientOptions,
+      ...(accountId === DEMO_ACCOUNT ? {} : { credentials: await memberCredentials(sts, accountId) }),
+    });
+    for (const u of contained) {
+      await iam.send(
+        new AttachUserPolicyCommand({ UserName: u.userName, PolicyArn: guardPolicyArn(accountId) }),
+      );
+    }
+  }
+  return userIds;
+}
+
+/** Security Hub findings for every user that has one, imported and sent as EventBridge events (≤ 10 per event). */
+async function sendFindings(
+  clientOptions: ClientOptions,
+  queueUrl: string,
+  users: DemoUser[],
+  configUserId?: string,
+) {
+  const hub = new SecurityHubClient(clientOptions);
+  const sqs = new SQSClient(clientOptions);
+  const findings = users
+    .filter((u) => u.finding !== 'none')
+    .map((u) => makeFinding({ userName: u.userName, accountId: u.accountId, controlId: u.finding }));
+  for (let i = 0; i < findings.length; i += 100) {
+    await hub.send(new BatchImportFindingsCommand({ Findings: findings.slice(i, i + 100) as never }));
+  }
+  const bodies: string[] = [];
+  for (let i = 0; i < findings.length; i += 10)
+    bodies.push(JSON.stringify(makeSecurityHubEvent(findings.slice(i, i + 10))));
+  if (configUserId) {
+    bodies.push(
+      JSON.stringify(
+        makeConfigEvent({
+          accountId: DEMO_ACCOUNT,
+          resourceId: configUserId,
+          complianceType: 'NON_COMPLIANT',
+        }),
+      ),
+    );
+  }
+  bodies.push('{"type":"mfa-missing","accountId":"not-an-account","userName":"mallory","source":"manual"}');
+  for (let i = 0; i < bodies.length; i += 10) {
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: bodies.slice(i, i + 10).map((body, index) => ({ Id: String(index), MessageBody: body })),
+      }),
+    );
+  }
+  return bodies.length;
+}
+
+export async function runLocalDemo(options: LocalRunOptions): Promise<LocalRunSummary> {
+  const started = Date.now();
+  const now = options.now ?? new Date();
+  const cloud = await startLocalCloud({ port: 0 });
+  try {
+    const clientOptions: ClientOptions = {
+      endpoint: cloud.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
+      maxAttempts: 3,
+    };
+    const pipeline = await provisionPipeline(clientOptions);
+    const users = demoUsers({
+      now,
+      ...(options.users === undefined ? {} : { users: options.users }),
+      ...(options.withoutMfa === undefined ? {} : { withoutMfa: options.withoutMfa }),
+    });
+    // gina lacks MFA too, but only AWS Config reports her: the worker resolves her user ID.
+    const gina: DemoUser = {
+      accountId: DEMO_ACCOUNT,
+      userName: 'gina',
+      consolePassword: true,
+      mfa: false,
+      accessKeys: 0,
+      tags: {},
+      finding: 'none',
+      story: 'reported by AWS Config (user ID resolved)',
+    };
+    const everyone = [...users, gina];
+    const userIds = await seedUsers(cloud, clientOptions, everyone);
+    await sendFindings(clientOptions, pipeline.queueUrl, users, userIds.get(`${DEMO_ACCOUNT}/gina`));
+
+    const runtime = createRuntime({
+      env: {
+        ...pipeline.env,
+        ALLOWED_ACCOUNTS: `${DEMO_ACCOUNT},${DEMO_MEMBER_ACCOUNT}`,
+        ESCALATION: 'disable-console',
+        LOG_LEVEL: 'warn',
+      },
+      log: options.log,
+      clientOptions,
+    });
+    const poller = createPoller({
+      sqs: runtime.sqs,
+      queueUrl: pipeline.queueUrl,
+      deps: runtime.depsFor(pipeline.queueUrl),
+      log: runtime.log,
+      untilEmpty: true,
+      waitTimeSeconds: 0,
+      concurrency: 8,
+    });
+    await poller.run();
+
+    const sqs = new SQSClient(clientOptions);
+    const outcomes = await drainOutcomes(sqs, pipeline);
+    const dlq = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: pipeline.deadLetterQueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
+    );
+    await drainQueue(sqs, pipeline.deadLetterQueueUrl);
+    const byUser = new Map(
+      outcomes.filter((o) => o.userName).map((o) => [`${o.accountId}/${o.userName}`, o]),
+    );
+    const rows: LocalRunRow[] = everyone.map((u) => {
+      const outcome = byUser.get(`${u.accountId}/${u.userName}`);
+      return {
+        accountId: u.accountId,
+        userName: u.userName,
+        story: u.story,
+        outcome: outcome?.outcome ?? 'none',
+        actions: (outcome?.actions ?? [])
+          .filter((a) => a.result === 'applied')
+          .map((a) => a.action)
+          .join(', '),
+      };
+    });
+    const counts: Partial<Record<OutcomeName, number>> = {};
+    for (const o of outcomes) counts[o.outcome] = (counts[o.outcome] ?? 0) + 1;
+    return {
+      rows,
+      counts,
+      outcomes,
+      parkedOnDeadLetterQueue: Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0),
+      apiCalls: cloud.stats().requests,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await cloud.close();
+  }
+}
