@@ -45,13 +45,9 @@ export function awsId(prefix: string, length: number): string {
   return id;
 }
 
-/** A random secret in the shape of AWS's (40 base64 characters). */
-export function awsSecret(length = 40): string {
-  return randomBytes(length)
-    .toString('base64')
-    .replace(/[^A-Za-z0-9]/g, '')
-    .slice(0, length)
-    .padEnd(length, 'A');
+/** A random secret access key in the shape of AWS's: 40 base64 characters. */
+export function awsSecret(): string {
+  return randomBytes(30).toString('base64');
 }
 
 /** Creates the registry; one per local cloud. */

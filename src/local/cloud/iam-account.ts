@@ -12,7 +12,7 @@ export const accountHandlers: Record<string, IamHandler> = {
         AccountAccessKeysPresent: 0,
         AccountSigningCertificatesPresent: 0,
         Users: users.length,
-        UsersQuota: 5000,
+        UsersQuota: account.usersQuota,
         Groups: 0,
         GroupsQuota: 300,
         Roles: 0,

@@ -20,7 +20,7 @@ import {
   type VirtualDevice,
 } from './iam-state.ts';
 import { checkEnableCodes, checkResyncCodes } from './iam-totp.ts';
-import { byKey, paginate } from './pagination.ts';
+import { byKey, paginate, paginateInOrder } from './pagination.ts';
 
 /** Since November 2022 AWS allows up to eight MFA devices per user. */
 export const MFA_DEVICES_PER_USER = 8;
@@ -189,9 +189,10 @@ export const mfaHandlers: Record<string, IamHandler> = {
     const serialNumber = ctx.params.required('SerialNumber', IAM_FIELDS.serialNumber);
     const userName = ctx.params.optional('UserName', IAM_FIELDS.userName);
     // UserName became optional in 2023: IAM then deactivates the device for whoever holds it.
-    const holder =
-      userName === undefined ? deviceUser(ctx.account, requireDevice(ctx.account, serialNumber)) : undefined;
-    const user = userName === undefined ? holder : requireUser(ctx.account, userName);
+    const user =
+      userName === undefined
+        ? deviceUser(ctx.account, requireDevice(ctx.account, serialNumber))
+        : requireUser(ctx.account, userName);
     if (!user) throw iamErrors.noSuchEntity(`MFA Device with serial number ${serialNumber} is not assigned.`);
     const device = assignedDevice(ctx.account, user, serialNumber);
     delete device.assignment;
@@ -204,13 +205,9 @@ export const mfaHandlers: Record<string, IamHandler> = {
     const userName = ctx.params.optional('UserName', IAM_FIELDS.userName);
     // Without UserName IAM lists the caller's devices; the root user's MFA is an account flag here.
     const user = userName === undefined ? undefined : requireUser(ctx.account, userName);
-    const enabled = (user?.mfaSerials ?? []).map((serial, i) => ({
-      serial,
-      key: String(i).padStart(2, '0'),
-    }));
-    const page = paginate(enabled, (d) => d.key, ctx.params.page());
+    const page = paginateInOrder(user?.mfaSerials ?? [], ctx.params.page());
     return {
-      MFADevices: page.items.map(({ serial }) => ({
+      MFADevices: page.items.map((serial) => ({
         UserName: user?.userName,
         SerialNumber: serial,
         EnableDate: ctx.account.devices.get(serial)?.assignment?.enableDate,

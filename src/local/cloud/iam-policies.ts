@@ -15,7 +15,7 @@ import {
   userKey,
 } from './iam-state.ts';
 import { sortedUsers } from './iam-users.ts';
-import { paginate } from './pagination.ts';
+import { paginate, paginateInOrder } from './pagination.ts';
 
 /** AWS's quota of managed policies attached to one user. */
 const POLICIES_PER_USER = 10;
@@ -148,10 +148,9 @@ export const policyHandlers: Record<string, IamHandler> = {
     const attached = user.policyArns
       .map((arn) => findPolicy(ctx.account, arn))
       .filter((p): p is ManagedPolicy => p?.path.startsWith(pathPrefix) ?? false);
-    const indexed = attached.map((policy, i) => ({ policy, key: String(i).padStart(3, '0') }));
-    const page = paginate(indexed, (p) => p.key, ctx.params.page());
+    const page = paginateInOrder(attached, ctx.params.page());
     return {
-      AttachedPolicies: page.items.map(({ policy }) => ({
+      AttachedPolicies: page.items.map((policy) => ({
         PolicyName: policy.policyName,
         PolicyArn: policy.arn,
       })),

@@ -82,11 +82,16 @@ export interface CredentialReportState {
   readonly generatedTime: Date;
 }
 
+/** AWS's quota of IAM users per account. */
+export const AWS_USERS_PER_ACCOUNT = 5000;
+
 export interface IamAccount {
   readonly accountId: string;
   readonly createDate: Date;
   /** Whether the root user has MFA (GetAccountSummary `AccountMFAEnabled`, the report's root row). */
   rootMfaEnabled: boolean;
+  /** The UsersPerAccount quota: 5,000 on AWS (not adjustable); the local cloud lets tests raise it. */
+  readonly usersQuota: number;
   readonly users: Map<string, IamUser>;
   readonly policies: Map<string, ManagedPolicy>;
   readonly devices: Map<string, VirtualDevice>;
@@ -102,11 +107,12 @@ export function userKey(userName: string): string {
  * A fresh account, "as if the stack had been deployed": the customer-managed guard policy exists in every
  * account, so `guardPolicyArn(accountId)` resolves for AttachUserPolicy.
  */
-export function createIamAccount(accountId: string, now: Date): IamAccount {
+export function createIamAccount(accountId: string, now: Date, usersQuota = AWS_USERS_PER_ACCOUNT): IamAccount {
   const account: IamAccount = {
     accountId,
     createDate: now,
     rootMfaEnabled: true,
+    usersQuota,
     users: new Map(),
     policies: new Map(),
     devices: new Map(),

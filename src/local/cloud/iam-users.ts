@@ -19,11 +19,9 @@ import {
   toTagSet,
   userKey,
 } from './iam-state.ts';
-import { byKey, paginate } from './pagination.ts';
+import { byKey, paginate, paginateInOrder } from './pagination.ts';
 import { validationError } from './query-input.ts';
 
-/** AWS's default quota of users per account. */
-const USERS_PER_ACCOUNT = 5000;
 const ACCESS_KEYS_PER_USER = 2;
 
 /** Creates a user (CreateUser). */
@@ -35,8 +33,8 @@ export function createUser(
   const key = userKey(input.userName);
   if (account.users.has(key))
     throw iamErrors.alreadyExists(`User with name ${input.userName} already exists.`);
-  if (account.users.size >= USERS_PER_ACCOUNT) {
-    throw iamErrors.limitExceeded(`Cannot exceed quota for UsersPerAccount: ${USERS_PER_ACCOUNT}`);
+  if (account.users.size >= account.usersQuota) {
+    throw iamErrors.limitExceeded(`Cannot exceed quota for UsersPerAccount: ${account.usersQuota}`);
   }
   const path = input.path ?? '/';
   const tags = toTagSet([]);
@@ -214,11 +212,7 @@ export const userHandlers: Record<string, IamHandler> = {
 
   ListAccessKeys: (ctx) => {
     const user = keyOwner(ctx);
-    const page = paginate(
-      user.accessKeys,
-      (k) => k.createDate.toISOString() + k.accessKeyId,
-      ctx.params.page(),
-    );
+    const page = paginateInOrder(user.accessKeys, ctx.params.page());
     return {
       AccessKeyMetadata: page.items.map((k) => ({
         UserName: user.userName,
@@ -260,11 +254,8 @@ export const userHandlers: Record<string, IamHandler> = {
 
   ListUserTags: (ctx) => {
     const user = namedUser(ctx);
-    const tags = tagList(user.tags);
-    // Tags keep insertion order; the marker is the position, which a tag listing of ≤ 50 makes safe.
-    const indexed = tags.map((tag, i) => ({ tag, key: String(i).padStart(4, '0') }));
-    const page = paginate(indexed, (t) => t.key, ctx.params.page());
-    return { Tags: tagsXml(page.items.map((t) => t.tag)), ...pageXml(page) };
+    const page = paginateInOrder(tagList(user.tags), ctx.params.page());
+    return { Tags: tagsXml(page.items), ...pageXml(page) };
   },
 };
 

@@ -76,6 +76,8 @@ export interface IamServiceOptions {
   readonly credentials?: CredentialRegistry;
   /** Extra milliseconds a user stays busy after each write (see iam-locks.ts). */
   readonly conflictWindowMs?: number;
+  /** UsersPerAccount quota of every account (default AWS's 5,000). */
+  readonly usersPerAccount?: number;
 }
 
 function userSnapshot(user: IamUser): IamUserSnapshot {
@@ -102,7 +104,7 @@ export function createIamService(env: LocalCloudEnv, options: IamServiceOptions 
   const account = (accountId: string): IamAccount => {
     let found = accounts.get(accountId);
     if (!found) {
-      found = createIamAccount(accountId, new Date(env.now()));
+      found = createIamAccount(accountId, new Date(env.now()), options.usersPerAccount);
       accounts.set(accountId, found);
     }
     return found;

@@ -21,12 +21,12 @@ export function targetOperation(target: string | undefined): string {
   return dot < 0 ? 'Unknown' : target.slice(dot + 1) || 'Unknown';
 }
 
-/** An {@link AwsApiError} in a JSON protocol, with the error's HTTP status. */
-export function renderJsonError(protocol: JsonProtocol, err: AwsApiError, requestId: string): LocalResponse {
-  const headers: Record<string, string> = {
-    'content-type': JSON_CONTENT_TYPES[protocol],
-    'x-amzn-requestid': requestId,
-  };
+/**
+ * An {@link AwsApiError} in a JSON protocol, with the error's HTTP status. The request id is not part of
+ * JSON error documents: the server sends it in `x-amzn-RequestId`.
+ */
+export function renderJsonError(protocol: JsonProtocol, err: AwsApiError): LocalResponse {
+  const headers: Record<string, string> = { 'content-type': JSON_CONTENT_TYPES[protocol] };
   if (protocol === 'rest-json') {
     headers['x-amzn-errortype'] = err.code;
     return {

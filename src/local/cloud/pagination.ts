@@ -38,6 +38,19 @@ export function paginate<T>(
     : { items: page, isTruncated: true, marker: encodeMarker(keyOf(next)) };
 }
 
+/**
+ * One page of a short list kept in its natural order (a user's tags, keys, policies or devices): the
+ * marker is the position, which is safe for lists this small and this rarely changed mid-listing.
+ */
+export function paginateInOrder<T>(
+  items: readonly T[],
+  request: { marker?: string | undefined; maxItems?: number | undefined },
+): Page<T> {
+  const keyed = items.map((item, index) => ({ item, key: String(index).padStart(8, '0') }));
+  const page = paginate(keyed, (entry) => entry.key, request);
+  return { ...page, items: page.items.map((entry) => entry.item) };
+}
+
 function encodeMarker(key: string): string {
   return Buffer.from(JSON.stringify({ k: key }), 'utf8').toString('base64');
 }

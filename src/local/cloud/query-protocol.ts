@@ -29,9 +29,15 @@ export function queryAction(req: Pick<LocalRequest, 'query' | 'body'>): string {
 
 /** Members of a list parameter, `Name.member.1`, `Name.member.2`, … in index order. */
 export function memberList(params: URLSearchParams, name: string): string[] {
-  return indexed(params, `${name}.member.`)
-    .filter(([rest]) => !rest.includes('.'))
-    .map(([, value]) => value);
+  const prefix = `${name}.member.`;
+  const found: [number, string][] = [];
+  for (const [key, value] of params) {
+    if (!key.startsWith(prefix)) continue;
+    // `Name.member.1.Field` is a structure member, not a list item: Number('1.Field') is NaN.
+    const index = Number(key.slice(prefix.length));
+    if (Number.isInteger(index)) found.push([index, value]);
+  }
+  return found.sort(([a], [b]) => a - b).map(([, value]) => value);
 }
 
 /** Structures of a list parameter, `Name.member.N.Field`, in index order. */
@@ -48,18 +54,6 @@ export function memberStructs(params: URLSearchParams, name: string): Record<str
     byIndex.set(n, struct);
   }
   return [...byIndex.entries()].sort(([a], [b]) => a - b).map(([, struct]) => struct);
-}
-
-function indexed(params: URLSearchParams, prefix: string): [string, string][] {
-  const found: [number, string, string][] = [];
-  for (const [key, value] of params) {
-    if (!key.startsWith(prefix)) continue;
-    const rest = key.slice(prefix.length);
-    const [index] = splitOnce(rest);
-    const n = Number(index);
-    if (Number.isInteger(n)) found.push([n, rest.slice(index.length + 1), value]);
-  }
-  return found.sort(([a], [b]) => a - b).map(([, rest, value]) => [rest, value]);
 }
 
 function splitOnce(text: string): [string, string | undefined] {

@@ -5,5 +5,5 @@ import { renderQueryError } from './query-protocol.ts';
 
 /** Renders `err` as the protocol's error document, so the SDK raises the modelled exception class. */
 export function renderError(protocol: WireProtocol, err: AwsApiError, requestId: string): LocalResponse {
-  return protocol === 'query' ? renderQueryError(err, requestId) : renderJsonError(protocol, err, requestId);
+  return protocol === 'query' ? renderQueryError(err, requestId) : renderJsonError(protocol, err);
 }

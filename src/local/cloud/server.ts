@@ -44,6 +44,11 @@ export interface LocalCloudOptions {
   readonly region?: string;
   /** Extra milliseconds an IAM user stays busy after a write (see iam-locks.ts). Default 0. */
   readonly conflictWindowMs?: number;
+  /**
+   * IAM's UsersPerAccount quota in every account. Default 5,000, as on AWS (where it cannot be raised); scale
+   * tests and benchmarks raise it to model larger populations.
+   */
+  readonly usersPerAccount?: number;
   /** Seed of the fault-injection PRNG, for reproducible runs. */
   readonly randomSeed?: number;
   /** The environment clock (ms since the epoch); tests move it to exercise TOTP windows and deadlines. */
@@ -62,7 +67,7 @@ export interface LocalCloud extends PeerServices {
   readonly iam: IamService;
   /** Stops the server, closing keep-alive connections so callers do not wait for them to time out. */
   close(): Promise<void>;
-  /** Drops every service's state, seeded accounts, issued sessions, statistics and fault rules. */
+  /** Drops every service's state, seeded accounts, issued sessions, statistics and fault rules (not latency). */
   reset(): void;
   /** Replaces the fault rules (empty = none); throws `FaultSpecError` on an invalid SPEC. */
   setFaults(spec: string): void;
@@ -112,10 +117,27 @@ function guessProtocol(contentType: string | undefined): WireProtocol {
   return 'query';
 }
 
+/** The error for a request no service claims: unsigned, or signed for a service that is not emulated. */
+function unroutable(serviceName: string | undefined, protocol: WireProtocol): AwsApiError {
+  if (serviceName === undefined) {
+    return new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+  }
+  const message = `The local cloud does not emulate the service ${serviceName}.`;
+  return protocol === 'query'
+    ? new AwsApiError('InvalidAction', message, 400)
+    : new AwsApiError('UnknownOperationException', message, 400);
+}
+
+/** Writes a response; the server owns `x-amzn-RequestId` and `content-length`, whatever a service set. */
 function send(res: ServerResponse, response: LocalResponse, requestId: string): void {
   const body = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
+  const headers = Object.fromEntries(
+    Object.entries(response.headers ?? {}).filter(
+      ([name]) => !['x-amzn-requestid', 'content-length'].includes(name.toLowerCase()),
+    ),
+  );
   res.writeHead(response.status, {
-    ...response.headers,
+    ...headers,
     'x-amzn-RequestId': requestId,
     'content-length': body.byteLength,
   });
@@ -136,7 +158,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     ...(options.randomSeed === undefined ? {} : { seed: options.randomSeed }),
   });
   const credentials = createCredentialRegistry(env.defaultAccountId);
-  const iam = createIamService(env, { credentials, conflictWindowMs: options.conflictWindowMs ?? 0 });
+  const iam = createIamService(env, {
+    credentials,
+    conflictWindowMs: options.conflictWindowMs ?? 0,
+    ...(options.usersPerAccount === undefined ? {} : { usersPerAccount: options.usersPerAccount }),
+  });
   const peers = createPeerServices(env);
   const services = new Map<string, EmulatedService>();
   for (const service of [
@@ -151,34 +177,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const stats = createStatsCounter();
   let latencyMs = options.latencyMs ?? 0;
 
-  const renderFor = (
-    service: EmulatedService | undefined,
-    protocol: WireProtocol,
-    err: AwsApiError,
-    id: string,
-  ) => (service?.renderError ? service.renderError(err, id) : renderError(protocol, err, id));
-
-  async function serveAws(req: IncomingMessage, url: URL, body: string): Promise<[LocalResponse, string]> {
-    const requestId = randomUUID();
+  async function serveAws(
+    req: IncomingMessage,
+    url: URL,
+    body: string,
+    requestId: string,
+  ): Promise<LocalResponse> {
     const headers = headersOf(req);
     const scope = credentialScope(headers.authorization, url.searchParams);
     const service = scope ? services.get(scope.service) : undefined;
     if (!scope || !service) {
       const protocol = guessProtocol(headers['content-type']);
-      const err = !scope
-        ? new AwsApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403)
-        : protocol === 'query'
-          ? new AwsApiError(
-              'InvalidAction',
-              `The local cloud does not emulate the service ${scope.service}.`,
-              400,
-            )
-          : new AwsApiError(
-              'UnknownOperationException',
-              `The local cloud does not emulate the service ${scope.service}.`,
-              400,
-            );
-      return [renderError(protocol, err, requestId), requestId];
+      return renderError(protocol, unroutable(scope?.service, protocol), requestId);
     }
 
     const request = {
@@ -207,13 +217,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       // Admission (IAM's per-user write lock) precedes the latency so the lock covers the whole request.
       release = service.admit?.(request, operation);
       if (latencyMs > 0) await sleep(latencyMs);
-      return [await service.handle(request, operation), requestId];
+      return await service.handle(request, operation);
     } catch (error) {
       const err =
         error instanceof AwsApiError
           ? error
           : new AwsApiError('InternalFailure', `The local cloud failed: ${String(error)}`, 500, 'Receiver');
-      return [renderFor(service, service.protocol, err, requestId), requestId];
+      return service.renderError
+        ? service.renderError(err, requestId)
+        : renderError(service.protocol, err, requestId);
     } finally {
       release?.();
     }
@@ -245,8 +257,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           handleAdmin(controls, req, res, url.pathname, body);
           return;
         }
-        const [response, requestId] = await serveAws(req, url, body);
-        send(res, response, requestId);
+        const requestId = randomUUID();
+        send(res, await serveAws(req, url, body, requestId), requestId);
       })
       .catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });

@@ -2,10 +2,11 @@
  * SNS's wire format: the AWS query protocol. Requests are form-encoded (`Action=Publish&TopicArn=…`, maps as
  * `Attributes.entry.N.key/value`, lists as `Name.member.N`, message attributes as
  * `MessageAttributes.entry.N.Name` / `.Value.DataType`), responses are XML in the SNS namespace. Errors are
- * thrown as {@link AwsApiError} and rendered by the server.
+ * thrown as {@link AwsApiError} and rendered by the server. Parsing and the response envelope are the shared
+ * query-protocol helpers; this file adds SNS's maps and message attributes.
  */
-import { randomUUID } from 'node:crypto';
 import { AwsApiError, type LocalRequest, type LocalResponse } from '../cloud-types.ts';
+import { escapeXml, queryAction, queryParams, xmlResponse } from './query-protocol.ts';
 
 export const SNS_XML_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
@@ -14,15 +15,12 @@ export type QueryParams = ReadonlyMap<string, string>;
 
 /** Parses a query-protocol request (form body and URL query string). */
 export function parseQueryParams(req: LocalRequest): QueryParams {
-  const params = new Map<string, string>();
-  for (const [key, value] of req.query) params.set(key, value);
-  for (const [key, value] of new URLSearchParams(req.body)) params.set(key, value);
-  return params;
+  return new Map(queryParams(req));
 }
 
 /** The `Action` parameter, or `Unknown`. */
 export function actionOf(req: LocalRequest): string {
-  return parseQueryParams(req).get('Action') ?? 'Unknown';
+  return queryAction(req);
 }
 
 /** `InvalidParameter` (400) with SNS's "Invalid parameter: …" wording. */
@@ -93,17 +91,6 @@ export function readMessageAttributes(
   }
 }
 
-/** XML-escapes text content. */
-export function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    .replace(/\r/g, '&#xD;');
-}
-
 /** `<name>text</name>`, or nothing when the value is undefined. */
 export function el(name: string, value: string | number | boolean | undefined): string {
   return value === undefined ? '' : `<${name}>${escapeXml(String(value))}</${name}>`;
@@ -120,14 +107,7 @@ export function xmlMap(name: string, map: Readonly<Record<string, string>>): str
   return `<${name}>${entries.join('')}</${name}>`;
 }
 
-/**
- * A query-protocol response: `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>…`, echoing the
- * server's request id (the one in `x-amzn-RequestId`).
- */
+/** A query-protocol response in the SNS namespace, echoing the server's request id. */
 export function snsXml(action: string, result: string | undefined, requestId?: string): LocalResponse {
-  const body =
-    `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${SNS_XML_NAMESPACE}">` +
-    (result === undefined ? '' : `<${action}Result>${result}</${action}Result>`) +
-    `<ResponseMetadata><RequestId>${escapeXml(requestId ?? randomUUID())}</RequestId></ResponseMetadata></${action}Response>`;
-  return { status: 200, headers: { 'content-type': 'text/xml' }, body };
+  return xmlResponse(action, result, { namespace: SNS_XML_NAMESPACE, requestId });
 }
