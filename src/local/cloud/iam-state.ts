@@ -107,7 +107,11 @@ export function userKey(userName: string): string {
  * A fresh account, "as if the stack had been deployed": the customer-managed guard policy exists in every
  * account, so `guardPolicyArn(accountId)` resolves for AttachUserPolicy.
  */
-export function createIamAccount(accountId: string, now: Date, usersQuota = AWS_USERS_PER_ACCOUNT): IamAccount {
+export function createIamAccount(
+  accountId: string,
+  now: Date,
+  usersQuota = AWS_USERS_PER_ACCOUNT,
+): IamAccount {
   const account: IamAccount = {
     accountId,
     createDate: now,
