@@ -114,6 +114,8 @@ export function makeFinding(
     UpdatedAt: '2026-11-23T08:00:00.000Z',
     Severity: { Label: 'MEDIUM', Normalized: 40, Original: 'MEDIUM' },
     Title: 'MFA should be enabled for all IAM users that have a console password',
+    Description:
+      'This AWS control checks whether AWS Multi-Factor Authentication (MFA) is enabled for all AWS IAM users that use a console password.',
     ProductFields: {
       RelatedAWSResourceNames: 'securityhub-mfa-enabled-for-iam-console-access-0d7a2f1c',
       'aws/securityhub/ProductName': 'Security Hub',

@@ -107,7 +107,12 @@ async function sendFindings(
     .filter((u) => u.finding !== 'none')
     .map((u) => makeFinding({ userName: u.userName, accountId: u.accountId, controlId: u.finding }));
   for (let i = 0; i < findings.length; i += 100) {
-    await hub.send(new BatchImportFindingsCommand({ Findings: findings.slice(i, i + 100) as never }));
+    const imported = await hub.send(
+      new BatchImportFindingsCommand({ Findings: findings.slice(i, i + 100) as never }),
+    );
+    if (imported.FailedCount) {
+      throw new Error(`Security Hub refused demo findings: ${JSON.stringify(imported.FailedFindings)}`);
+    }
   }
   const bodies: string[] = [];
   for (let i = 0; i < findings.length; i += 10)
