@@ -41,7 +41,7 @@ async function runUntilDrained(h: Harness, maxRuns = 12): Promise<number> {
 
 describe('Security Hub event → queue → worker → IAM, Security Hub and the outcome topic', () => {
   it('contains, releases, exempts and skips exactly as the findings require, in two accounts', async () => {
-    harness = await startHarness({ env: { MODE: 'enforce', MFA_SCOPE: 'console-users' } });
+    harness = await startHarness({ env: { REMEDIATION_MODE: 'enforce', MFA_SCOPE: 'console-users' } });
     const h = harness;
     h.seed(ACCOUNT, [
       { userName: 'alice', consolePassword: true, mfa: true },
@@ -114,7 +114,7 @@ describe('Security Hub event → queue → worker → IAM, Security Hub and the 
   });
 
   it('enables the device from two submitted codes, releases the guard and resolves the finding', async () => {
-    harness = await startHarness({ env: { MODE: 'enforce' } });
+    harness = await startHarness({ env: { REMEDIATION_MODE: 'enforce' } });
     const h = harness;
     h.seed(ACCOUNT, [{ userName: 'bob', consolePassword: true, mfa: false }]);
     const finding = makeFinding({ userName: 'bob', accountId: ACCOUNT });
@@ -186,7 +186,7 @@ describe('Security Hub event → queue → worker → IAM, Security Hub and the 
 
 describe('under injected faults', () => {
   it('converges under sporadic ConcurrentModification and throttling on every IAM write', async () => {
-    harness = await startHarness({ randomSeed: 20261123, env: { MODE: 'enforce' } });
+    harness = await startHarness({ randomSeed: 20261123, env: { REMEDIATION_MODE: 'enforce' } });
     const h = harness;
     const names = Array.from({ length: 24 }, (_, i) => `user-${String(i).padStart(2, '0')}`);
     h.seed(
@@ -217,7 +217,7 @@ describe('under injected faults', () => {
   });
 
   it('backs a stuck record off through SQS (tier 2) and finishes it once IAM clears', async () => {
-    harness = await startHarness({ env: { MODE: 'enforce' } });
+    harness = await startHarness({ env: { REMEDIATION_MODE: 'enforce' } });
     const h = harness;
     h.seed(ACCOUNT, [{ userName: 'bob', consolePassword: true }]);
     h.cloud.setFaults('iam:AttachUserPolicy=ConcurrentModification:1');
@@ -243,7 +243,7 @@ describe('under injected faults', () => {
   });
 
   it('publishes failed on the last receive, then SQS moves the message to the dead-letter queue', async () => {
-    harness = await startHarness({ pipeline: { maxReceiveCount: 2 }, env: { MODE: 'enforce' } });
+    harness = await startHarness({ pipeline: { maxReceiveCount: 2 }, env: { REMEDIATION_MODE: 'enforce' } });
     const h = harness;
     h.seed(ACCOUNT, [{ userName: 'bob', consolePassword: true }]);
     h.cloud.setFaults('iam:AttachUserPolicy=ConcurrentModification:1');

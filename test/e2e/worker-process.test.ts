@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 it('finishes the in-flight batch on SIGTERM, exits 0 and leaves the rest of the queue untouched', async () => {
-  harness = await startHarness({ env: { MODE: 'enforce' } });
+  harness = await startHarness({ env: { REMEDIATION_MODE: 'enforce' } });
   const h = harness;
   // 20 ms a call: a batch of 10 findings takes a noticeable time, so SIGTERM lands mid-run.
   h.cloud.setLatency(20);
@@ -40,7 +40,7 @@ it('finishes the in-flight batch on SIGTERM, exits 0 and leaves the rest of the 
         AWS_ENDPOINT_URL: h.cloud.url,
         AWS_REGION: 'us-east-1',
         ALLOWED_ACCOUNTS: ACCOUNT,
-        MODE: 'enforce',
+        REMEDIATION_MODE: 'enforce',
         LOG_LEVEL: 'warn',
       },
     },
