@@ -105,6 +105,10 @@ export async function processRecord(
     return { messageId: record.messageId, status: 'retry', outcomes, visibilitySeconds: published ? 1 : 30 };
   }
 
+  // Publish before parking: a record retried because its publish failed would otherwise be parked again
+  // on its next receive (two copies on the dead-letter queue); a retried publish is at-least-once by design.
+  if (!(await publish(outcomes, deps.publisher, log))) return retryLater(record, deps, outcomes);
+
   const parkReason = reasonToPark(outcomes);
   if (parkReason) {
     if (!deps.queue) {
@@ -118,8 +122,6 @@ export async function processRecord(
       }
     }
   }
-
-  if (!(await publish(outcomes, deps.publisher, log))) return retryLater(record, deps, outcomes);
   for (const outcome of outcomes) {
     log.info(
       { outcome: outcome.outcome, accountId: outcome.accountId, userName: outcome.userName },

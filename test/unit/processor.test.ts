@@ -50,6 +50,24 @@ describe('processRecord', () => {
     expect(deps.published[0]).toMatchObject({ outcome: 'rejected' });
   });
 
+  it('parks a rejected body once when its outcome is published only on a later receive', async () => {
+    const deps = createTestDeps();
+    deps.publishFailures = 1;
+    const body = '{"type":"mfa-missing","accountId":"12","userName":"bob","source":"manual"}';
+    const first = await processRecord({ messageId: 'x', body, receiveCount: 1 }, deps, {
+      allowedAccounts: '*',
+      log: deps.log,
+    });
+    const second = await processRecord({ messageId: 'x', body, receiveCount: 2 }, deps, {
+      allowedAccounts: '*',
+      log: deps.log,
+    });
+    expect(first.status).toBe('retry');
+    expect(second).toMatchObject({ status: 'acknowledged', parked: true });
+    expect(deps.parked.map((p) => p.body)).toEqual([body]);
+    expect(deps.published.map((o) => o.outcome)).toEqual(['rejected']);
+  });
+
   it('rejects findings from accounts that are not allowed', async () => {
     const deps = createTestDeps();
     await processRecord(task(missing('bob', '999999999999')), deps, {
