@@ -38,13 +38,24 @@ export function toRecords(input: string): RecordInput[] {
   }
 }
 
+async function readInput(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
+    throw new ValidationError(`${file}: ${why}`, { field: 'FILE' });
+  }
+}
+
 export function registerProcess(program: Command, cli: CliContext): void {
   program
     .command('process')
     .description('process message bodies without a queue and print the outcomes')
     .argument('[file]', 'a file, or - for standard input', '-')
     .action(async (file: string) => {
-      const input = file === '-' ? await text(cli.io.stdin) : await readFile(file, 'utf8');
+      const input = file === '-' ? await text(cli.io.stdin) : await readInput(file);
       const records = toRecords(input);
       const runtime = cli.runtime({ requireTopic: false });
       const outcomes: Outcome[] = [];
@@ -64,6 +75,10 @@ export function registerProcess(program: Command, cli: CliContext): void {
         },
         { log: runtime.log },
       );
+      // Records run concurrently; print in input order (a record's outcomes keep their own order).
+      const position = new Map(records.map((r, i) => [r.messageId, i]));
+      const order = (o: Outcome) => position.get(o.trigger.messageId ?? '') ?? records.length;
+      outcomes.sort((a, b) => order(a) - order(b));
       if (cli.globals.output === 'json' && !cli.globals.query) {
         for (const outcome of outcomes) cli.printLine(outcome);
       } else {
