@@ -1,0 +1,156 @@
+/**
+ * Runs the planned scenarios against one local cloud (in its own process) and assembles the report: the
+ * figures, the machine they were measured on, and the invariants each scenario must hold. Performance
+ * figures are reported, never asserted; only the invariants (call budgets, identical baseline calls,
+ * constant sweep IAM calls, handler batches without failures) decide the exit status.
+ */
+import { cpus, loadavg, totalmem } from 'node:os';
+import { type BenchCloud, startBenchCloud } from './lib/cloud.ts';
+import { round } from './lib/stats.ts';
+import type { BenchPlan } from './options.ts';
+import { type ColdStartResult, runColdStartScenario } from './scenarios/cold-start.ts';
+import { runSweepScenario, SWEEP_USERS_PER_ACCOUNT, type SweepScenarioResult } from './scenarios/sweep.ts';
+import { runWorkerScenario, type WorkerScenarioResult } from './scenarios/worker.ts';
+
+export const BENCH_SCHEMA_ID = 'mfa-remediation/benchmark@1';
+
+export interface Machine {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memoryGb: number;
+  readonly node: string;
+  readonly platform: string;
+  /** 1-minute load average when the run started and ended: other work on the machine skews timings. */
+  readonly loadAverage: { readonly start: number; readonly end: number };
+}
+
+/** An invariant of the product the run checked. */
+export interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface BenchReport {
+  readonly schema: typeof BENCH_SCHEMA_ID;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly machine: Machine;
+  readonly plan: Omit<BenchPlan, 'output'>;
+  readonly worker?: WorkerScenarioResult;
+  readonly sweep?: SweepScenarioResult;
+  readonly coldStart?: ColdStartResult;
+  readonly checks: Check[];
+}
+
+export async function runBenchmarks(
+  plan: BenchPlan,
+  progress: (message: string) => void = () => {},
+): Promise<BenchReport> {
+  const startedAt = new Date();
+  const start = performance.now();
+  const loadStart = loadavg()[0] ?? 0;
+  const cloud: BenchCloud = await startBenchCloud({ usersPerAccount: SWEEP_USERS_PER_ACCOUNT });
+  let worker: WorkerScenarioResult | undefined;
+  let sweep: SweepScenarioResult | undefined;
+  let coldStart: ColdStartResult | undefined;
+  try {
+    if (plan.scenarios.includes('worker')) {
+      worker = await runWorkerScenario(cloud, {
+        findings: plan.findings,
+        latenciesMs: plan.latenciesMs,
+        concurrency: plan.concurrency,
+        warmupFindings: plan.warmupFindings,
+        progress,
+      });
+    }
+    if (plan.scenarios.includes('sweep')) {
+      sweep = await runSweepScenario(cloud, {
+        sizes: plan.sweepSizes,
+        latenciesMs: plan.latenciesMs,
+        progress,
+      });
+    }
+    if (plan.scenarios.includes('cold-start')) {
+      coldStart = await runColdStartScenario(cloud, {
+        imports: plan.imports,
+        batchSizes: plan.batchSizes,
+        progress,
+      });
+    }
+  } finally {
+    await cloud.close();
+  }
+  const { output: _output, ...planned } = plan;
+  return {
+    schema: BENCH_SCHEMA_ID,
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - start),
+    machine: describeMachine(loadStart),
+    plan: planned,
+    ...(worker ? { worker } : {}),
+    ...(sweep ? { sweep } : {}),
+    ...(coldStart ? { coldStart } : {}),
+    checks: checksOf(worker, sweep, coldStart),
+  };
+}
+
+function describeMachine(loadStart: number): Machine {
+  const processors = cpus();
+  return {
+    cpus: processors.length,
+    cpuModel: processors[0]?.model.trim() ?? 'unknown',
+    memoryGb: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    loadAverage: { start: round(loadStart, 2), end: round(loadavg()[0] ?? 0, 2) },
+  };
+}
+
+export function checksOf(
+  worker: WorkerScenarioResult | undefined,
+  sweep: SweepScenarioResult | undefined,
+  coldStart: ColdStartResult | undefined,
+): Check[] {
+  const checks: Check[] = [];
+  for (const path of worker?.paths ?? []) {
+    checks.push({
+      name: `${path.category} path: IAM calls per finding within the minimum`,
+      ok: path.withinBudget,
+      detail: `${path.iamCallsPerFinding} ≤ ${path.iamCallBudget}`,
+    });
+  }
+  if (worker) {
+    checks.push({
+      name: 'paths drained alone add up to the mixed backlog',
+      ok: worker.pathsAddUp,
+      detail: 'IAM, Security Hub and SNS calls',
+    });
+    for (const run of worker.runs) {
+      checks.push({
+        name: `baseline makes exactly the worker's calls at ${run.latencyMs} ms`,
+        ok: run.callsIdentical,
+        detail: run.callsIdentical
+          ? 'identical per operation'
+          : run.callDifferences.map((d) => `${d.operation} ${d.worker} vs ${d.baseline}`).join(', '),
+      });
+    }
+  }
+  if (sweep) {
+    const iam = [...new Set(sweep.runs.map((run) => run.callsByService.iam ?? 0))];
+    checks.push({
+      name: 'sweep IAM calls constant across sizes',
+      ok: sweep.iamCallsConstant,
+      detail: `IAM calls per sweep: ${iam.join(', ')}`,
+    });
+  }
+  for (const batch of coldStart?.batches ?? []) {
+    const ok = batch.batchItemFailures === 0 && batch.outcomes === batch.records;
+    checks.push({
+      name: `bundled handler processes a ${batch.records}-record batch`,
+      ok,
+      detail: `${batch.outcomes} outcomes, ${batch.batchItemFailures} failures`,
+    });
+  }
+  return checks;
+}

@@ -1,0 +1,175 @@
+/** The benchmark report as readable text (the default output); `--output json` prints the report as is. */
+import type { BenchReport } from './benchmark.ts';
+import { bytes, formatNumber, renderTable, seconds } from './lib/table.ts';
+import type { ColdStartResult } from './scenarios/cold-start.ts';
+import type { SweepScenarioResult } from './scenarios/sweep.ts';
+import type { WorkerScenarioResult } from './scenarios/worker.ts';
+
+export function renderReport(report: BenchReport): string {
+  const { machine } = report;
+  const sections = [
+    [
+      `mfa-remediation benchmarks (${report.plan.quick ? 'quick' : 'full'} run, ${report.startedAt}, ${seconds(report.durationMs)})`,
+      `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GiB, Node.js ${machine.node}, ${machine.platform}; ` +
+        `load average ${machine.loadAverage.start} at start, ${machine.loadAverage.end} at end`,
+    ].join('\n'),
+  ];
+  if (report.worker) sections.push(workerSection(report.worker), overheadSection(report.worker));
+  if (report.sweep) sections.push(sweepSection(report.sweep));
+  if (report.coldStart) sections.push(coldStartSection(report.coldStart));
+  sections.push(
+    [
+      'Checks',
+      ...report.checks.map((check) => `${check.ok ? 'ok  ' : 'FAIL'}  ${check.name} (${check.detail})`),
+    ].join('\n'),
+  );
+  return `${sections.join('\n\n')}\n`;
+}
+
+function workerSection(worker: WorkerScenarioResult): string {
+  const half = formatNumber(worker.findings / 2);
+  const throughput = renderTable(
+    ['latency', 'wall', 'findings/s', 'IAM/f', 'Security Hub/f', 'SNS/f', 'SQS/f', 'STS/f', 'outcomes'],
+    worker.runs.map((run) => {
+      const per = run.worker.callsPerFinding;
+      return [
+        `${run.latencyMs} ms`,
+        seconds(run.worker.wallMs),
+        run.worker.findingsPerSecond,
+        per.iam ?? 0,
+        per.securityhub ?? 0,
+        per.sns ?? 0,
+        per.sqs ?? 0,
+        per.sts ?? 0,
+        Object.entries(run.worker.outcomes)
+          .map(([name, count]) => `${name} ${formatNumber(count)}`)
+          .join(', '),
+      ];
+    }),
+  );
+  const operations = [...new Set(worker.paths.flatMap((path) => Object.keys(path.iamPerFinding)))].sort(
+    (a, b) => workflowOrder(a) - workflowOrder(b),
+  );
+  const paths = renderTable(
+    ['path', 'findings', 'outcome', 'IAM/f', 'minimum', ...operations, 'Security Hub/f', 'SNS/f'],
+    worker.paths.map((path) => [
+      path.category,
+      path.findings,
+      path.expectedOutcome,
+      path.iamCallsPerFinding,
+      `≤ ${path.iamCallBudget}`,
+      ...operations.map((operation) => path.iamPerFinding[operation] ?? 0),
+      path.callsPerFinding.securityhub ?? 0,
+      path.callsPerFinding.sns ?? 0,
+    ]),
+  );
+  return [
+    `1. Worker throughput: ${formatNumber(worker.findings)} findings (${half} already compliant, ${half} first-time containment), poller concurrency ${worker.concurrency}`,
+    "Calls per finding (/f) by service, from the local cloud's counters; SQS is per batch of ten, STS once per run.",
+    throughput,
+    '',
+    `Calls per finding by path: each kind of user drained alone at 0 ms${worker.pathsAddUp ? ' (the two add up to the mixed backlog)' : ''}`,
+    paths,
+  ].join('\n');
+}
+
+/** IAM operations in the order the workflow calls them (README, "How it works"); others after. */
+const WORKFLOW_ORDER = ['ListMFADevices', 'ListUserTags', 'GetLoginProfile', 'TagUser', 'AttachUserPolicy'];
+function workflowOrder(operation: string): number {
+  const index = WORKFLOW_ORDER.indexOf(operation);
+  return index === -1 ? WORKFLOW_ORDER.length : index;
+}
+
+function overheadSection(worker: WorkerScenarioResult): string {
+  const busy = (pass: { cloudCpuMs?: number; wallMs: number }) =>
+    pass.cloudCpuMs === undefined ? '?' : `${Math.round((pass.cloudCpuMs / pass.wallMs) * 100)}%`;
+  const table = renderTable(
+    [
+      'latency',
+      'worker',
+      'baseline',
+      'ratio',
+      'latency floor',
+      'CPU ms/f worker',
+      'CPU ms/f baseline',
+      'CPU ratio',
+      'cloud busy w/b',
+      'same calls',
+    ],
+    worker.runs.map((run) => [
+      `${run.latencyMs} ms`,
+      seconds(run.worker.wallMs),
+      seconds(run.baseline.wallMs),
+      run.overheadRatio.toFixed(2),
+      run.latencyFloorMs === undefined ? '-' : seconds(run.latencyFloorMs),
+      run.worker.cpuMsPerFinding,
+      run.baseline.cpuMsPerFinding,
+      run.cpuRatio.toFixed(2),
+      `${busy(run.worker)} / ${busy(run.baseline)}`,
+      run.callsIdentical ? 'yes' : 'NO',
+    ]),
+  );
+  return [
+    '2. Overhead ratio: worker wall time ÷ a direct baseline making the same calls',
+    `(same SDK clients, receive 10 / concurrency ${worker.concurrency} / delete batch; no validation, workflow, outcomes or logging).`,
+    `Latency floor: the per-finding calls × latency ÷ ${worker.concurrency}, for any batch shape. CPU: this process's`,
+    "(the client's) CPU time per finding; cloud busy: the local cloud process's CPU time ÷ wall time.",
+    table,
+  ].join('\n');
+}
+
+function sweepSection(sweep: SweepScenarioResult): string {
+  const table = renderTable(
+    ['users', 'latency', 'non-compliant', 'enqueued', 'IAM calls', 'SQS calls', 'SNS calls', 'wall'],
+    sweep.runs.map((run) => [
+      run.users,
+      `${run.latencyMs} ms`,
+      run.nonCompliant,
+      run.enqueued,
+      run.callsByService.iam ?? 0,
+      run.callsByService.sqs ?? 0,
+      run.callsByService.sns ?? 0,
+      seconds(run.wallMs),
+    ]),
+  );
+  const iam = Object.entries(sweep.runs[0]?.calls ?? {})
+    .filter(([key]) => key.startsWith('iam:'))
+    .map(([key, count]) => `${key.slice(4)} ${count}`)
+    .join(', ');
+  return [
+    '3. Sweep scaling: runAccountSweep over one account (UsersPerAccount quota raised to 20,000)',
+    table,
+    `IAM calls per sweep: ${iam}${sweep.iamCallsConstant ? ', the same at every size' : ' (NOT constant)'}`,
+  ].join('\n');
+}
+
+function coldStartSection(cold: ColdStartResult): string {
+  const { bundle } = cold;
+  const options = [
+    String(bundle.options.format),
+    `target ${bundle.options.target}`,
+    `platform ${bundle.options.platform}`,
+    ...(bundle.options.minify ? ['minified'] : []),
+    ...(bundle.options.sourcemap ? ['source map'] : []),
+  ];
+  const batches = renderTable(
+    ['records', 'peak RSS', 'handler time', 'failures', 'outcomes', 'IAM calls'],
+    cold.batches.map((batch) => [
+      batch.records,
+      `${batch.maxRssMb} MB`,
+      seconds(batch.handlerMs),
+      batch.batchItemFailures,
+      batch.outcomes,
+      batch.callsByService.iam ?? 0,
+    ]),
+  );
+  return [
+    `4. Cold start: handlers/remediate.ts bundled with serverless.yml's esbuild options (${options.join(', ')})`,
+    `bundle ${bytes(bundle.bytes)} (${bytes(bundle.deflatedBytes)} deflated), source map ${bytes(bundle.sourceMapBytes)}; built in ${seconds(bundle.buildMs)}`,
+    `import() in a fresh node process, median of ${cold.import.processes}: ${cold.import.medianMs} ms (min ${cold.import.minMs}, max ${cold.import.maxMs}); ` +
+      `with --enable-source-maps as deployed: ${cold.import.withSourceMapsMedianMs} ms`,
+    `whole process (Node start-up + import): ${cold.import.processMedianMs} ms; peak RSS after import: ${cold.import.maxRssMb} MB`,
+    `Peak RSS of a fresh process handling one SQS batch (0 ms latency; Lambda memory size ${cold.lambdaMemoryMb} MB):`,
+    batches,
+  ].join('\n');
+}

@@ -1,0 +1,116 @@
+/**
+ * The benchmark scenarios (`npm run bench`) at a tiny size: each runs end to end against the local cloud and
+ * yields the shape the report needs, and the product's invariants they exist to show hold — IAM calls within
+ * the workflow's minimum per path, a baseline that makes exactly the worker's calls, sweep IAM calls constant
+ * across sizes, a bundled handler that processes a batch. Timings are reported by the benchmark, never
+ * asserted here.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checksOf } from '../../bench/benchmark.ts';
+import { type BenchCloud, startBenchCloud } from '../../bench/lib/cloud.ts';
+import { FULL_PROFILE, parseBenchArgs, QUICK_PROFILE, UsageError } from '../../bench/options.ts';
+import { runColdStartScenario } from '../../bench/scenarios/cold-start.ts';
+import { runSweepScenario, sweepPopulation } from '../../bench/scenarios/sweep.ts';
+import { runWorkerScenario } from '../../bench/scenarios/worker.ts';
+
+let cloud: BenchCloud;
+
+beforeAll(async () => {
+  cloud = await startBenchCloud({ usersPerAccount: 20_000 });
+});
+afterAll(async () => {
+  await cloud?.close();
+});
+
+describe('worker scenario', () => {
+  it('drains a mixed backlog with the minimal IAM calls per path, and a baseline making the same calls', async () => {
+    // Act
+    const result = await runWorkerScenario(cloud, { findings: 20, latenciesMs: [0], warmupFindings: 0 });
+
+    // Assess
+    expect(result.runs).toHaveLength(1);
+    const [run] = result.runs;
+    expect(run?.worker.outcomes).toEqual({ 'already-compliant': 10, 'enrollment-required': 10 });
+    expect(run?.callsIdentical).toBe(true);
+    expect(run?.callDifferences).toEqual([]);
+    expect(run?.worker.wallMs).toEqual(expect.any(Number));
+    expect(run?.overheadRatio).toEqual(expect.any(Number));
+    expect(run?.worker.callsPerFinding).toMatchObject({ securityhub: 1, sns: 1 });
+
+    const [compliant, contained] = result.paths;
+    expect(compliant).toMatchObject({ category: 'compliant', findings: 10, withinBudget: true });
+    expect(compliant?.iamCallsPerFinding).toBeLessThanOrEqual(2);
+    expect(compliant?.iamPerFinding).toEqual({ ListMFADevices: 1, ListUserTags: 1 });
+    expect(contained).toMatchObject({ category: 'contained', findings: 10, withinBudget: true });
+    expect(contained?.iamCallsPerFinding).toBeLessThanOrEqual(6);
+    expect(result.pathsAddUp).toBe(true);
+  });
+});
+
+describe('sweep scenario', () => {
+  it('sweeps growing accounts with the same IAM calls, enqueueing ten tasks a call', async () => {
+    // Act
+    const result = await runSweepScenario(cloud, { sizes: [20, 50], latenciesMs: [0] });
+
+    // Assess
+    expect(result.iamCallsConstant).toBe(true);
+    expect(result.runs.map((run) => run.users)).toEqual([20, 50]);
+    for (const run of result.runs) {
+      const expected = sweepPopulation(run.users).filter((u) => u.consolePassword && !u.mfa).length;
+      expect(run).toMatchObject({ nonCompliant: expected, enqueued: expected });
+      expect(run.callsByService.sqs).toBe(Math.ceil(expected / 10));
+    }
+    expect(result.runs[0]?.callsByService.iam).toBe(result.runs[1]?.callsByService.iam);
+  });
+});
+
+describe('cold-start scenario', () => {
+  it('bundles the handler as serverless.yml does and runs a batch through it in a fresh process', async () => {
+    // Act
+    const result = await runColdStartScenario(cloud, { imports: 1, batchSizes: [4] });
+
+    // Assess
+    expect(result.bundle.options).toMatchObject({ format: 'esm', bundle: true, minify: true });
+    expect(result.bundle.bytes).toBeGreaterThan(0);
+    expect(result.bundle.deflatedBytes).toBeLessThan(result.bundle.bytes);
+    expect(result.import.processes).toBe(1);
+    expect(result.import.medianMs).toEqual(expect.any(Number));
+    expect(result.batches).toEqual([
+      expect.objectContaining({ records: 4, batchItemFailures: 0, outcomes: 4 }),
+    ]);
+    expect(result.batches[0]?.callsByService.iam).toBe(2 * 2 + 2 * 5);
+    expect(result.batches[0]?.maxRssMb).toBeGreaterThan(0);
+    expect(checksOf(undefined, undefined, result).every((check) => check.ok)).toBe(true);
+  });
+});
+
+describe('command line', () => {
+  it('runs the full profile by default and the quick one with --quick', () => {
+    // Act
+    const full = parseBenchArgs([]);
+    const quick = parseBenchArgs(['--quick', '--output', 'json', '--only', 'sweep,worker']);
+
+    // Assess
+    expect(full).toMatchObject({ ...FULL_PROFILE, output: 'table', quick: false });
+    expect(full.scenarios).toEqual(['worker', 'sweep', 'cold-start']);
+    expect(quick).toMatchObject({ ...QUICK_PROFILE, output: 'json', quick: true });
+    expect(quick.scenarios).toEqual(['sweep', 'worker']);
+    expect(parseBenchArgs(['--findings', '40', '--latency', '0,50'])).toMatchObject({
+      findings: 40,
+      latenciesMs: [0, 50],
+    });
+  });
+
+  it.each([
+    [['--bogus'], /unknown option '--bogus'/],
+    [['--output', 'xml'], /Allowed choices are table, json/],
+    [['--only', 'worker,nope'], /unknown: nope/],
+    [['--findings', '3'], /must be even/],
+    [['--latency', '0,-5'], /--latency/],
+    [['surplus'], /too many arguments/],
+  ])('rejects %j with a clear message', (argv, message) => {
+    // Act / Assess
+    expect(() => parseBenchArgs(argv)).toThrow(UsageError);
+    expect(() => parseBenchArgs(argv)).toThrow(message);
+  });
+});
