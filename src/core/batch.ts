@@ -31,21 +31,46 @@ export async function resolveAllowedAccounts(deps: ProcessorDeps): Promise<reado
   return allowed === 'self' ? [await deps.accounts.selfAccountId()] : allowed;
 }
 
-/** Orders records by the user they concern: one queue per `account/user`, processed in arrival order. */
+/** The key of the user (or sweep) a work item concerns: `account/user`. */
+function itemKey(item: IntakeItem): string | undefined {
+  if (item.kind !== 'work') return undefined;
+  const { work } = item;
+  return `${work.accountId}/${work.userName ?? work.userId ?? `sweep:${work.sweepId}`}`;
+}
+
+/**
+ * Orders records by the users they concern: records that share any user (a Security Hub event carries up to
+ * 100 findings, so two events can both name a user without it coming first in either) form one queue,
+ * processed in arrival order; records with no user in common run concurrently.
+ */
 export function groupByUser(
   records: readonly RecordInput[],
   parsed: ReadonlyMap<string, readonly IntakeItem[]>,
 ): RecordInput[][] {
-  const groups = new Map<string, RecordInput[]>();
-  for (const record of records) {
-    const first = parsed.get(record.messageId)?.find((item) => item.kind === 'work');
-    const key =
-      first?.kind === 'work'
-        ? `${first.work.accountId}/${first.work.userName ?? first.work.userId ?? `sweep:${first.work.sweepId}`}`
-        : `record:${record.messageId}`;
-    const group = groups.get(key);
+  // Union-find over records, joined through the users they name.
+  const parent = records.map((_, i) => i);
+  const root = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i] as number] as number;
+      i = parent[i] as number;
+    }
+    return i;
+  };
+  const firstRecordOf = new Map<string, number>();
+  for (const [index, record] of records.entries()) {
+    for (const item of parsed.get(record.messageId) ?? []) {
+      const key = itemKey(item);
+      if (key === undefined) continue;
+      const other = firstRecordOf.get(key);
+      if (other === undefined) firstRecordOf.set(key, index);
+      else parent[root(index)] = root(other);
+    }
+  }
+  const groups = new Map<number, RecordInput[]>();
+  for (const [index, record] of records.entries()) {
+    const group = groups.get(root(index));
     if (group) group.push(record);
-    else groups.set(key, [record]);
+    else groups.set(root(index), [record]);
   }
   return [...groups.values()];
 }

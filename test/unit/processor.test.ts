@@ -3,6 +3,7 @@ import { processBatch } from '../../src/core/batch.ts';
 import { guardPolicyArn } from '../../src/core/model.ts';
 import { processRecord, type RecordInput } from '../../src/core/processor.ts';
 import { ACCOUNT, createTestDeps } from '../helpers/deps.ts';
+import { makeFinding, makeSecurityHubEvent } from '../helpers/findings.ts';
 
 function task(body: Record<string, unknown>, overrides: Partial<RecordInput> = {}): RecordInput {
   return {
@@ -233,6 +234,31 @@ describe('processBatch', () => {
     const bobRuns = order.filter((line) => line.endsWith('bob'));
     expect(bobRuns).toEqual(['start bob', 'end bob', 'start bob', 'end bob']);
     expect(order.indexOf('start carol')).toBeLessThan(order.indexOf('end bob'));
+  });
+
+  it('runs records in order when a user is named by both, even after another user', async () => {
+    const deps = createTestDeps();
+    for (const name of ['a', 'b', 'x']) deps.iam.addUser(name);
+    const event = (...users: string[]) =>
+      makeSecurityHubEvent(users.map((userName) => makeFinding({ userName, accountId: ACCOUNT })));
+    const running = new Set<string>();
+    let overlapped = false;
+    const original = deps.iam.listMfaDevices.bind(deps.iam);
+    vi.spyOn(deps.iam, 'listMfaDevices').mockImplementation(async (userName) => {
+      if (running.has(userName)) overlapped = true;
+      running.add(userName);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      running.delete(userName);
+      return original(userName);
+    });
+    await processBatch(
+      [task(event('a', 'x'), { messageId: '1' }), task(event('b', 'x'), { messageId: '2' })],
+      deps,
+      { log: deps.log, concurrency: 4 },
+    );
+    expect(overlapped).toBe(false);
+    expect(deps.iam.calls.get('AttachUserPolicy')).toBe(3);
+    expect(deps.iam.calls.get('TagUser')).toBe(3);
   });
 
   it('does not start records after the deadline: they are handed back untouched', async () => {
