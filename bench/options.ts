@@ -1,6 +1,6 @@
 /**
  * The benchmark's command line: `npm run bench -- [--quick] [--output table|json] [--only LIST]
- * [--findings N] [--latency LIST]`. Parsing never exits the process: usage errors are thrown as
+ * [--findings N] [--latency LIST] [--concurrency N]`. Parsing never exits the process: usage errors are thrown as
  * {@link UsageError}s with commander's message, so `run.ts` decides the exit status and tests can assert.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -12,6 +12,8 @@ export type Scenario = (typeof SCENARIOS)[number];
 /** Everything a benchmark run does; the profiles below, adjusted by flags. */
 export interface BenchPlan {
   readonly quick: boolean;
+  /** `full` or `quick` as profiled; `custom` once --only, --findings, --latency or --concurrency change it. */
+  readonly profile: 'full' | 'quick' | 'custom';
   readonly output: 'table' | 'json';
   readonly scenarios: readonly Scenario[];
   /** Worker backlog: findings (even: half compliant, half to contain). */
@@ -30,7 +32,7 @@ export interface BenchPlan {
   readonly batchSizes: readonly number[];
 }
 
-type Profile = Omit<BenchPlan, 'quick' | 'output' | 'scenarios'>;
+type Profile = Omit<BenchPlan, 'quick' | 'profile' | 'output' | 'scenarios'>;
 
 /** The full run (`npm run bench`): about three minutes on two cores. */
 export const FULL_PROFILE: Profile = {
@@ -80,6 +82,12 @@ export function parseBenchArgs(argv: readonly string[], help: (text: string) => 
         latencyList,
       ),
     )
+    .addOption(
+      new Option(
+        '--concurrency <n>',
+        'records the worker and the baseline process at once (default 8)',
+      ).argParser(integerFlag(1, 100)),
+    )
     .allowExcessArguments(false)
     .exitOverride()
     .configureOutput({
@@ -105,15 +113,19 @@ export function parseBenchArgs(argv: readonly string[], help: (text: string) => 
     only?: Scenario[];
     findings?: number;
     latency?: number[];
+    concurrency?: number;
   }>();
   const profile = flags.quick ? QUICK_PROFILE : FULL_PROFILE;
+  const custom = [flags.only, flags.findings, flags.latency, flags.concurrency].some((f) => f !== undefined);
   return {
     ...profile,
     quick: flags.quick === true,
+    profile: custom ? 'custom' : flags.quick ? 'quick' : 'full',
     output: flags.output,
     scenarios: flags.only ?? [...SCENARIOS],
     ...(flags.findings === undefined ? {} : { findings: flags.findings }),
     ...(flags.latency === undefined ? {} : { latenciesMs: flags.latency }),
+    ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
   };
 }
 

@@ -9,7 +9,7 @@ export function renderReport(report: BenchReport): string {
   const { machine } = report;
   const sections = [
     [
-      `mfa-remediation benchmarks (${report.plan.quick ? 'quick' : 'full'} run, ${report.startedAt}, ${seconds(report.durationMs)})`,
+      `mfa-remediation benchmarks (${report.plan.profile} profile, ${report.startedAt}, ${seconds(report.durationMs)})`,
       `machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GiB, Node.js ${machine.node}, ${machine.platform}; ` +
         `load average ${machine.loadAverage.start} at start, ${machine.loadAverage.end} at end`,
     ].join('\n'),

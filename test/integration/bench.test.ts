@@ -91,13 +91,16 @@ describe('command line', () => {
     const quick = parseBenchArgs(['--quick', '--output', 'json', '--only', 'sweep,worker']);
 
     // Assess
-    expect(full).toMatchObject({ ...FULL_PROFILE, output: 'table', quick: false });
+    expect(full).toMatchObject({ ...FULL_PROFILE, output: 'table', quick: false, profile: 'full' });
     expect(full.scenarios).toEqual(['worker', 'sweep', 'cold-start']);
-    expect(quick).toMatchObject({ ...QUICK_PROFILE, output: 'json', quick: true });
+    expect(quick).toMatchObject({ ...QUICK_PROFILE, output: 'json', quick: true, profile: 'custom' });
+    expect(parseBenchArgs(['--quick']).profile).toBe('quick');
     expect(quick.scenarios).toEqual(['sweep', 'worker']);
-    expect(parseBenchArgs(['--findings', '40', '--latency', '0,50'])).toMatchObject({
+    expect(parseBenchArgs(['--findings', '40', '--latency', '0,50', '--concurrency', '10'])).toMatchObject({
       findings: 40,
       latenciesMs: [0, 50],
+      concurrency: 10,
+      profile: 'custom',
     });
   });
 
@@ -107,6 +110,7 @@ describe('command line', () => {
     [['--only', 'worker,nope'], /unknown: nope/],
     [['--findings', '3'], /must be even/],
     [['--latency', '0,-5'], /--latency/],
+    [['--concurrency', '0'], /must be an integer from 1 to 100/],
     [['surplus'], /too many arguments/],
   ])('rejects %j with a clear message', (argv, message) => {
     // Act / Assess
