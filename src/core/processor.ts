@@ -115,7 +115,12 @@ export async function processRecord(
       log.warn({ reason: parkReason }, 'no_dead_letter_queue_to_park');
     } else {
       try {
-        await deps.queue.park(record.body, parkReason.reason, parkReason.attributes);
+        // Parking and acknowledging are two calls: a worker that dies between them parks the body again on
+        // the next receive. The source message id lets the dead-letter queue's reader tell such copies apart.
+        await deps.queue.park(record.body, parkReason.reason, {
+          ...parkReason.attributes,
+          'source-message-id': record.messageId,
+        });
       } catch (error) {
         log.error({ err: describeError(error) }, 'park_failed');
         return retryLater(record, deps, outcomes);

@@ -48,6 +48,7 @@ describe('processRecord', () => {
     expect(deps.parked).toHaveLength(1);
     expect(deps.parked[0]?.body).toBe(body);
     expect(deps.parked[0]?.reason).toContain('accountId');
+    expect(deps.parked[0]?.attributes).toEqual({ outcome: 'rejected', 'source-message-id': 'x' });
     expect(deps.published[0]).toMatchObject({ outcome: 'rejected' });
   });
 
@@ -129,7 +130,10 @@ describe('processRecord', () => {
     });
     expect(result.status).toBe('acknowledged');
     expect(deps.published[0]?.outcome).toBe('failed');
-    expect(deps.parked[0]?.attributes).toEqual({ outcome: 'failed' });
+    expect(deps.parked[0]?.attributes).toEqual({
+      outcome: 'failed',
+      'source-message-id': expect.stringMatching(/^m-/),
+    });
   });
 
   it('retries the record when its outcome could not be published', async () => {
