@@ -39,8 +39,8 @@ function itemKey(item: IntakeItem): string | undefined {
 }
 
 /**
- * Orders records by the users they concern: records that share any user (a Security Hub event carries up to
- * 100 findings, so two events can both name a user without it coming first in either) form one queue,
+ * Orders records by the users they concern: records that share any user (a custom-action event carries several
+ * findings, so two events can both name a user without it coming first in either) form one queue,
  * processed in arrival order; records with no user in common run concurrently.
  */
 export function groupByUser(
