@@ -5,7 +5,7 @@
  * and at full size with `npm run test:reliability` (RELIABILITY_SCALE=full).
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { processBatch } from '../../src/core/batch.ts';
 import type { RecordInput } from '../../src/core/processor.ts';
 import { ACCOUNT, createTestDeps } from '../helpers/deps.ts';
@@ -64,14 +64,54 @@ const bodyArbitrary = fc.oneof(
   fc.constantFrom(...validMessages).map((message) => ({ body: JSON.stringify(message), valid: true })),
 );
 
+function worldDeps() {
+  const deps = createTestDeps();
+  deps.iam.addUser('bob');
+  deps.iam.addUser('carol', { devices: ['arn:aws:iam::111111111111:mfa/carol'] });
+  deps.iam.addUser('dave', { userId: 'AIDA00000000000000001' });
+  return deps;
+}
+
+/** Whether a body is JSON at all, and if so an object (every accepted shape is a JSON object). */
+function jsonObject(body: string): boolean {
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+/** The outcome names each valid message gets when processed alone, to compare with processing amid noise. */
+const alone = new Map<string, string[]>();
+
+beforeAll(async () => {
+  for (const message of validMessages) {
+    const deps = worldDeps();
+    const body = JSON.stringify(message);
+    const result = await processBatch([{ messageId: 'alone', body, receiveCount: 1 }], deps, {
+      log: deps.log,
+    });
+    alone.set(body, result.results[0]?.outcomes.map((o) => o.outcome) ?? []);
+  }
+});
+
 describe('fuzzing intake and record processing', () => {
+  it('the valid messages, processed alone, all do work (none rejected, failed or ignored)', () => {
+    expect([...alone.values()].flat().length).toBeGreaterThanOrEqual(validMessages.length);
+    for (const [body, names] of alone) {
+      expect(names.length, body).toBeGreaterThan(0);
+      expect(
+        names.filter((n) => ['rejected', 'failed', 'ignored'].includes(n)),
+        body,
+      ).toEqual([]);
+    }
+  });
+
   it('never throws; rejects and parks what is invalid; processes what is valid', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(bodyArbitrary, { minLength: 1, maxLength: 10 }), async (bodies) => {
-        const deps = createTestDeps();
-        deps.iam.addUser('bob');
-        deps.iam.addUser('carol', { devices: ['arn:aws:iam::111111111111:mfa/carol'] });
-        deps.iam.addUser('dave', { userId: 'AIDA00000000000000001' });
+        const deps = worldDeps();
         const records: RecordInput[] = bodies.map(({ body }, i) => ({
           messageId: `m${i}`,
           body,
@@ -88,8 +128,16 @@ describe('fuzzing intake and record processing', () => {
           const rejected = outcomes.filter((o) => o.outcome === 'rejected' || o.outcome === 'failed');
           for (const o of rejected) expect(o.reason?.length ?? 0).toBeGreaterThan(0);
           if (rejected.length > 0) expect(deps.parked.some((p) => p.body === record.body)).toBe(true);
-          if (bodies[i]?.valid) expect(rejected).toEqual([]);
+          // Not JSON, or JSON but not an object: one outcome, rejected with a reason, parked.
+          if (!jsonObject(record.body)) expect(outcomes.map((o) => o.outcome)).toEqual(['rejected']);
+          // A valid message amid noise gets the outcomes it gets alone.
+          if (bodies[i]?.valid) expect(outcomes.map((o) => o.outcome)).toEqual(alone.get(record.body));
         }
+        // Parked exactly once each: what was rejected or failed, and nothing else.
+        const mustPark = result.results.filter((r) =>
+          r.outcomes.some((o) => o.outcome === 'rejected' || o.outcome === 'failed'),
+        );
+        expect(deps.parked).toHaveLength(mustPark.length);
         expect(deps.published.length).toBe(result.results.reduce((n, r) => n + r.outcomes.length, 0));
       }),
       { numRuns: RUNS },
