@@ -40,7 +40,10 @@ import type { WireExchange } from '../helpers/wire-tap.ts';
 
 const SEED = Number(process.env.RELIABILITY_SEED ?? 7_340_021);
 const FINDINGS = FULL ? 400 : 40;
+/** Kills aimed at; the queue may drain a kill or two early (each life kills within its first three batches). */
 const KILLS = FULL ? 12 : 3;
+/** Kills that must have happened: the three targeted custodial ones, and most of the random ones. */
+const MIN_KILLS = FULL ? 10 : 3;
 /** Runs after the last kill that may still be needed (tier-2 backoffs), bounded. */
 const MAX_QUIET_RUNS = 10;
 const BIN = fileURLToPath(new URL('../../bin/mfa-remediation.js', import.meta.url));
@@ -76,6 +79,7 @@ type KillPoint = (exchange: WireExchange) => boolean;
 
 /** One life of the worker process, SIGKILLed at the first exchange `killPoint` picks (if any). */
 function runWorker(killPoint?: KillPoint): Promise<WorkerLife> {
+  // No ambient AWS profile, endpoint or session may steer the worker anywhere but the tap.
   const { AWS_PROFILE, AWS_ENDPOINT_URL, AWS_SESSION_TOKEN, ...inherited } = process.env;
   const { clock, pipeline, tap } = world;
   const child: ChildProcess = spawn(
@@ -165,7 +169,7 @@ function killPoints(random: () => number): (life: number) => KillPoint {
 
 describe('crash safety', () => {
   it(
-    `SIGKILLed ${KILLS} times mid-batch, the worker still drives all ${FINDINGS} findings to their end state once`,
+    `SIGKILLed up to ${KILLS} times mid-batch, the worker still drives all ${FINDINGS} findings to their end state once`,
     async () => {
       onTestFailed(() => {
         console.error(`crash test failed: RELIABILITY_SEED=${SEED}`);
@@ -235,7 +239,7 @@ describe('crash safety', () => {
         })}`,
       );
       // The kills happened mid-work, and the run enrolled custodial users (so there were secrets to leak).
-      expect(kills).toHaveLength(KILLS);
+      expect(kills.length).toBeGreaterThanOrEqual(MIN_KILLS);
       expect(custodial.length).toBeGreaterThan(0);
       expect(assessment.secrets.count('code')).toBeGreaterThan(0);
     },
