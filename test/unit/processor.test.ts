@@ -154,6 +154,21 @@ describe('processRecord', () => {
     expect(deps.iam.calls.get('AttachUserPolicy')).toBe(1);
   });
 
+  it('on the last receive, an outcome it cannot publish keeps the message for the dead-letter queue', async () => {
+    // SNS unreachable at the last receive: the outcome cannot be delivered, so the message must not be
+    // acknowledged; SQS's redrive then keeps it on the dead-letter queue (the only guarantee left).
+    const deps = createTestDeps({ config: { maxReceiveCount: 3 } });
+    deps.iam.addUser('bob');
+    deps.publishFailures = 1;
+    const result = await processRecord(task(missing('bob'), { receiveCount: 3 }), deps, {
+      allowedAccounts: [ACCOUNT],
+      log: deps.log,
+    });
+    expect(result.status).toBe('retry');
+    expect(deps.published).toEqual([]);
+    expect(deps.parked).toEqual([]);
+  });
+
   it('never logs or publishes submitted authentication codes', async () => {
     const deps = createTestDeps();
     deps.iam.addUser('bob');
