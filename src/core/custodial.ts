@@ -42,7 +42,7 @@ import { outcomeFor, REMEDIATION_TAG_KEYS, release, type Subject, updateFinding 
 import { consecutiveCodes, otpauthUri } from './totp.ts';
 
 /** The lease tag: when a run started creating the user's custodial device. */
-export const ENROLLING_TAG = `${TAGS.prefix}enrolling`;
+export const ENROLLING_TAG = TAGS.enrolling;
 /** Longer than any run can take between creating and enabling a device (a Lambda runs at most 15 minutes). */
 export const LEASE_TTL_MS = 15 * 60_000;
 /** Tags on the escrow secret, naming whose seed it holds. */
@@ -191,7 +191,10 @@ export async function runCustodialEnrolment(run: CustodialRun): Promise<Outcome>
   }
 
   await releaseLease(run);
-  if (REMEDIATION_TAG_KEYS.some((key) => key in tags)) await release(subject, tags, iam, deps, actions);
+  // The lease is gone now (releaseLease), whatever the tags read on entry said.
+  const { [ENROLLING_TAG]: _lease, ...tracking } = tags;
+  if (REMEDIATION_TAG_KEYS.some((key) => key in tracking))
+    await release(subject, tracking, iam, deps, actions);
   await updateFinding(
     work,
     deps,

@@ -176,6 +176,8 @@ export const TAGS = {
   deadline: 'mfa-remediation:deadline',
   exempt: 'mfa-remediation:exempt',
   custodial: 'mfa-remediation:custodial',
+  /** Custodial enrolment's lease (see custodial.ts); an addition to contract §4. */
+  enrolling: 'mfa-remediation:enrolling',
 } as const;
 
 export const NAMES = {

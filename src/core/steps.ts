@@ -9,7 +9,11 @@ import { createOutcome, type OutcomeFields } from './outcomes.ts';
 import type { IamPort } from './ports.ts';
 
 /** The tags that track a user under remediation (the exemption and custodial markers are the operator's). */
-export const REMEDIATION_TAG_KEYS = [TAGS.state, TAGS.since, TAGS.deadline] as const;
+/**
+ * The tags the product writes to track a user, all removed on release. The custodial lease is among them: a run
+ * killed after EnableMFADevice leaves it on a now-compliant user, and the next delivery cleans it up.
+ */
+export const REMEDIATION_TAG_KEYS = [TAGS.state, TAGS.since, TAGS.deadline, TAGS.enrolling] as const;
 
 /** Everything known about the user an item concerns, for building its outcome. */
 export interface Subject {

@@ -71,6 +71,19 @@ describe('enrolment workflow', () => {
     expect(bob.tags).toEqual({ team: 'x' });
   });
 
+  it('remediated: a custodial lease left by a run killed after enabling the device is removed', async () => {
+    const deps = createTestDeps();
+    const bob = deps.iam.addUser('bob', {
+      devices: ['arn:aws:iam::111111111111:mfa/mfa-remediation/bob'],
+      tags: { ...tracking, [TAGS.enrolling]: '2026-11-23T09:59:00.000Z', [TAGS.custodial]: 'true' },
+      policies: [GUARD],
+    });
+    const [outcome] = await runWorkItem(work(), deps, itemContext(deps));
+    expect(outcome?.outcome).toBe('remediated');
+    expect(bob.policies.size).toBe(0);
+    expect(bob.tags).toEqual({ [TAGS.custodial]: 'true' });
+  });
+
   it('enrollment-required (enforce): tags first, then the guard, finding NOTIFIED, ≤ 6 IAM calls', async () => {
     const deps = createTestDeps();
     const bob = deps.iam.addUser('bob');
