@@ -38,7 +38,7 @@ import { describeError, errorCode, isRetryable, MfaRemediationError } from '../e
 import type { ActionLog, ItemContext, WorkflowDeps } from './context.ts';
 import { type ActionName, escrowSecretName, NAMES, type Outcome, TAGS, type WorkItem } from './model.ts';
 import type { IamPort, SecretsPort } from './ports.ts';
-import { outcomeFor, REMEDIATION_TAG_KEYS, release, type Subject, updateFinding } from './steps.ts';
+import { isTracked, type OutcomeDetails, outcomeFor, release, type Subject, updateFinding } from './steps.ts';
 import { consecutiveCodes, otpauthUri } from './totp.ts';
 
 /** The lease tag: when a run started creating the user's custodial device. */
@@ -93,8 +93,7 @@ function inProgress(userName: string, detail: string): MfaRemediationError {
 /** Enrols the user custodially, or in notify mode / dry run reports what it would do. */
 export async function runCustodialEnrolment(run: CustodialRun): Promise<Outcome> {
   const { work, subject, iam, deps, item, actions, tags } = run;
-  const done = (fields: Parameters<typeof outcomeFor>[5]) =>
-    outcomeFor(work, subject, deps, item, actions, fields);
+  const done = (fields: OutcomeDetails) => outcomeFor(work, subject, deps, item, actions, fields);
   const { config } = deps;
 
   if (config.mode === 'notify' || config.dryRun) {
@@ -193,8 +192,7 @@ export async function runCustodialEnrolment(run: CustodialRun): Promise<Outcome>
   await releaseLease(run);
   // The lease is gone now (releaseLease), whatever the tags read on entry said.
   const { [ENROLLING_TAG]: _lease, ...tracking } = tags;
-  if (REMEDIATION_TAG_KEYS.some((key) => key in tracking))
-    await release(subject, tracking, iam, deps, actions);
+  if (isTracked(tracking)) await release(subject, tracking, iam, deps, actions);
   await updateFinding(
     work,
     deps,

@@ -11,7 +11,7 @@ import { errorCode } from '../errors.ts';
 import type { ActionLog, ItemContext, WorkflowDeps } from './context.ts';
 import type { Outcome, WorkItem } from './model.ts';
 import type { IamPort } from './ports.ts';
-import { outcomeFor, REMEDIATION_TAG_KEYS, release, type Subject, updateFinding } from './steps.ts';
+import { isTracked, type OutcomeDetails, outcomeFor, release, type Subject, updateFinding } from './steps.ts';
 
 export const INVALID_CODE_ADVICE =
   'IAM did not accept the codes. Open your authenticator app, enter the code shown, wait for it to change, ' +
@@ -35,8 +35,7 @@ export async function runEnrolmentCodes(
 ): Promise<Outcome> {
   const resync = work.type === 'resync-codes';
   const action = resync ? 'resync-mfa-device' : 'enable-mfa-device';
-  const done = (fields: Parameters<typeof outcomeFor>[5]) =>
-    outcomeFor(work, subject, deps, item, actions, fields);
+  const done = (fields: OutcomeDetails) => outcomeFor(work, subject, deps, item, actions, fields);
   const { serialNumber, code1, code2 } = work;
   let replay = false;
   if (!serialNumber || !code1 || !code2)
@@ -96,8 +95,7 @@ export async function runEnrolmentCodes(
   }
 
   const tags = await iam.listUserTags(subject.userName);
-  const tracked = REMEDIATION_TAG_KEYS.some((key) => key in tags);
-  if (tracked) await release(subject, tags, iam, deps, actions);
+  if (isTracked(tags)) await release(subject, tags, iam, deps, actions);
   await updateFinding(work, deps, actions, 'RESOLVED', `MFA is enabled for IAM user ${subject.userName}.`);
   return done({
     outcome: 'remediated',

@@ -12,8 +12,8 @@ import type { Logger } from '../logger.ts';
 import { visibilityBackoffSeconds } from '../retry.ts';
 import type { WorkflowDeps } from './context.ts';
 import { parseMessage } from './intake.ts';
-import type { IntakeItem, Outcome, TerminalItem } from './model.ts';
-import { createOutcome } from './outcomes.ts';
+import type { IntakeItem, Outcome, TerminalItem, WorkItem } from './model.ts';
+import { createOutcome, type OutcomeFields } from './outcomes.ts';
 import type { OutcomePublisher, QueuePort } from './ports.ts';
 import { runWorkItem } from './workflow.ts';
 
@@ -71,7 +71,8 @@ export async function processRecord(
   for (; index < items.length; index++) {
     const entry = items[index] as IntakeItem;
     if (entry.kind === 'terminal') {
-      outcomes.push(terminalOutcome(entry.terminal, deps, record));
+      const { outcome, reason } = entry.terminal;
+      outcomes.push(recordOutcome(entry.terminal, deps, record, { outcome, reason }));
       continue;
     }
     try {
@@ -85,21 +86,17 @@ export async function processRecord(
   if (retryError !== undefined) {
     const last = record.receiveCount >= deps.config.maxReceiveCount;
     log.warn({ err: describeError(retryError), last }, last ? 'retries_exhausted' : 'record_retry');
-    if (!last) {
-      return {
-        messageId: record.messageId,
-        status: 'retry',
-        outcomes: [],
-        visibilitySeconds: visibilityBackoffSeconds(record.receiveCount, { random: deps.random }),
-      };
-    }
+    if (!last) return retryLater(record, deps, []);
     // Last receive: tell subscribers now; SQS's redrive moves the message to the dead-letter queue next.
     for (const entry of items.slice(index)) {
       const reason =
         entry === items[index]
           ? `retries exhausted after ${record.receiveCount} receives: ${errorCode(retryError)}`
           : 'not processed: an earlier item of the same message exhausted its retries';
-      outcomes.push(failedOutcome(entry, deps, record, reason, describeError(retryError)));
+      const source = entry.kind === 'work' ? entry.work : entry.terminal;
+      outcomes.push(
+        recordOutcome(source, deps, record, { outcome: 'failed', reason, error: describeError(retryError) }),
+      );
     }
     const published = await publish(outcomes, deps.publisher, log);
     return { messageId: record.messageId, status: 'retry', outcomes, visibilitySeconds: published ? 1 : 30 };
@@ -166,43 +163,26 @@ async function publish(
   }
 }
 
+/** Why a body must be kept on the dead-letter queue: its rejections, else its permanent failures. */
 function reasonToPark(
   outcomes: readonly Outcome[],
 ): { reason: string; attributes: Record<string, string> } | undefined {
-  const rejected = outcomes.filter((o) => o.outcome === 'rejected').map((o) => o.reason ?? 'rejected');
-  if (rejected.length > 0) {
-    return { reason: rejected.join('; ').slice(0, 1000), attributes: { outcome: 'rejected' } };
+  for (const kind of ['rejected', 'failed'] as const) {
+    const reasons = outcomes.filter((o) => o.outcome === kind).map((o) => o.reason ?? kind);
+    if (reasons.length > 0)
+      return { reason: reasons.join('; ').slice(0, 1000), attributes: { outcome: kind } };
   }
-  const failed = outcomes.filter((o) => o.outcome === 'failed').map((o) => o.reason ?? 'failed');
-  if (failed.length > 0)
-    return { reason: failed.join('; ').slice(0, 1000), attributes: { outcome: 'failed' } };
   return undefined;
 }
 
-function terminalOutcome(terminal: TerminalItem, deps: ProcessorDeps, record: RecordInput): Outcome {
-  return createOutcome({
-    outcome: terminal.outcome,
-    accountId: terminal.accountId,
-    region: terminal.region,
-    userName: terminal.userName,
-    trigger: { ...terminal.trigger, messageId: record.messageId },
-    attempts: record.receiveCount,
-    dryRun: deps.config.dryRun,
-    occurredAt: deps.now(),
-    reason: terminal.reason,
-  });
-}
-
-function failedOutcome(
-  entry: IntakeItem,
+/** An outcome the processor settles itself (no workflow ran): about the item's subject, for this record. */
+function recordOutcome(
+  source: TerminalItem | WorkItem,
   deps: ProcessorDeps,
   record: RecordInput,
-  reason: string,
-  error: { code: string; message: string; retryable: boolean },
+  fields: Pick<OutcomeFields, 'outcome' | 'reason' | 'error'>,
 ): Outcome {
-  const source = entry.kind === 'work' ? entry.work : entry.terminal;
   return createOutcome({
-    outcome: 'failed',
     accountId: source.accountId,
     region: source.region,
     userName: source.userName,
@@ -210,7 +190,6 @@ function failedOutcome(
     attempts: record.receiveCount,
     dryRun: deps.config.dryRun,
     occurredAt: deps.now(),
-    reason,
-    error,
+    ...fields,
   });
 }

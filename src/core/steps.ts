@@ -15,6 +15,14 @@ import type { IamPort } from './ports.ts';
  */
 export const REMEDIATION_TAG_KEYS = [TAGS.state, TAGS.since, TAGS.deadline, TAGS.enrolling] as const;
 
+/** Whether the user carries any of our tracking tags (and so, by the invariant, possibly our guard). */
+export function isTracked(tags: Readonly<Record<string, string>>): boolean {
+  return REMEDIATION_TAG_KEYS.some((key) => key in tags);
+}
+
+/** What a step decides about an outcome; the rest comes from the work item and its context. */
+export type OutcomeDetails = Omit<OutcomeFields, 'trigger' | 'attempts' | 'dryRun' | 'occurredAt'>;
+
 /** Everything known about the user an item concerns, for building its outcome. */
 export interface Subject {
   readonly accountId: string;
@@ -88,7 +96,7 @@ export function outcomeFor(
   deps: WorkflowDeps,
   item: ItemContext,
   actions: ActionLog,
-  fields: Omit<OutcomeFields, 'trigger' | 'attempts' | 'dryRun' | 'occurredAt'>,
+  fields: OutcomeDetails,
 ): Outcome {
   return createOutcome({
     accountId: work.accountId,

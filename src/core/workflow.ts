@@ -12,10 +12,9 @@ import { describeError, errorCode, isRetryable, MfaRemediationError } from '../e
 import { ActionLog, type ItemContext, type WorkflowDeps } from './context.ts';
 import { isCustodialUser, runCustodialEnrolment } from './custodial.ts';
 import { runEnrolmentCodes } from './enrolment.ts';
-import { guardPolicyArn, type Outcome, TAGS, type WorkItem } from './model.ts';
-import type { OutcomeFields } from './outcomes.ts';
+import { guardPolicyArn, NAMES, type Outcome, TAGS, type WorkItem } from './model.ts';
 import type { IamPort } from './ports.ts';
-import { outcomeFor, REMEDIATION_TAG_KEYS, release, type Subject, updateFinding } from './steps.ts';
+import { isTracked, type OutcomeDetails, outcomeFor, release, type Subject, updateFinding } from './steps.ts';
 
 /**
  * Runs one work item to its outcome(s). Retryable errors (IAM conflicts that outlived tier 1, throttling the
@@ -93,9 +92,8 @@ async function remediate(
   const now = deps.now();
   const devices = await iam.listMfaDevices(subject.userName);
   const tags = await iam.listUserTags(subject.userName);
-  const tracked = REMEDIATION_TAG_KEYS.some((key) => key in tags);
-  const done = (fields: Omit<OutcomeFields, 'trigger' | 'attempts' | 'dryRun' | 'occurredAt'>) =>
-    outcomeFor(work, subject, deps, item, actions, fields);
+  const tracked = isTracked(tags);
+  const done = (fields: OutcomeDetails) => outcomeFor(work, subject, deps, item, actions, fields);
 
   if (devices.length > 0) {
     if (tracked) await release(subject, tags, iam, deps, actions);
@@ -199,7 +197,7 @@ async function remediate(
     deps,
     actions,
     'NOTIFIED',
-    `IAM user ${subject.userName} must enable MFA by ${deadline.toISOString()}; contained with ${'MfaRemediationGuard'} until then.`,
+    `IAM user ${subject.userName} must enable MFA by ${deadline.toISOString()}; contained with ${NAMES.guardPolicyName} until then.`,
   );
   return done({ outcome: 'enrollment-required', deadline, reason });
 }
