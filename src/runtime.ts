@@ -15,7 +15,7 @@ import { createTaskQueue } from './aws/task-queue.ts';
 import { type Config, type Env, loadConfig } from './config.ts';
 import { type BatchResult, processBatch } from './core/batch.ts';
 import type { AccountAccess, OutcomePublisher, TaskQueuePort } from './core/ports.ts';
-import type { ProcessorDeps } from './core/processor.ts';
+import { type ProcessorDeps, receiveCountOf } from './core/processor.ts';
 import { createSweepAccountRunner } from './core/sweep-task.ts';
 import { createLogger, type Logger } from './logger.ts';
 
@@ -147,7 +147,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
           messageId: r.messageId,
           body: r.body,
           receiptHandle: r.receiptHandle,
-          receiveCount: Number(r.attributes.ApproximateReceiveCount ?? '1') || 1,
+          receiveCount: receiveCountOf(r.attributes.ApproximateReceiveCount),
         })),
         depsFor(queueUrl),
         {

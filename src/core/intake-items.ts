@@ -64,16 +64,19 @@ export function show(value: unknown): string {
   return text.length > 64 ? `${text.slice(0, 61)}...` : text;
 }
 
+/** Who a terminal item is about, as far as the message said. */
+export interface TerminalSubject {
+  accountId?: string | undefined;
+  region?: string | undefined;
+  userName?: string | undefined;
+}
+
 /** A `rejected` terminal item. */
 export function rejected(
   reason: string,
   field: string,
   trigger: Trigger,
-  subject: {
-    accountId?: string | undefined;
-    region?: string | undefined;
-    userName?: string | undefined;
-  } = {},
+  subject: TerminalSubject = {},
 ): TerminalItem {
   return withoutUndefined({ outcome: 'rejected', reason, field, trigger, ...subject });
 }
@@ -83,11 +86,7 @@ export function settled(
   outcome: 'ignored' | 'manual-action-required',
   reason: string,
   trigger: Trigger,
-  subject: {
-    accountId?: string | undefined;
-    region?: string | undefined;
-    userName?: string | undefined;
-  } = {},
+  subject: TerminalSubject = {},
 ): TerminalItem {
   return withoutUndefined({ outcome, reason, trigger, ...subject });
 }

@@ -25,6 +25,11 @@ export interface RecordInput {
   readonly receiveCount: number;
 }
 
+/** SQS's `ApproximateReceiveCount` attribute as a number (1 when absent or unreadable). */
+export function receiveCountOf(attribute: string | undefined): number {
+  return Number(attribute ?? '1') || 1;
+}
+
 export interface RecordResult {
   readonly messageId: string;
   /** `acknowledged`: delete the message; `retry`: leave it to come back after `visibilitySeconds`. */

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { call } from '../aws/sdk-errors.ts';
 import { type BatchResult, processBatch } from '../core/batch.ts';
-import type { ProcessorDeps } from '../core/processor.ts';
+import { type ProcessorDeps, receiveCountOf } from '../core/processor.ts';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
@@ -106,7 +106,7 @@ export function createPoller(options: PollerOptions): Poller {
             messageId: m.MessageId ?? '',
             body: m.Body ?? '',
             receiptHandle: m.ReceiptHandle ?? '',
-            receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1') || 1,
+            receiveCount: receiveCountOf(m.Attributes?.ApproximateReceiveCount),
           })),
           options.deps,
           {

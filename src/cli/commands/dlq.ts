@@ -15,8 +15,10 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
 import { call } from '../../aws/sdk-errors.ts';
+import { receiveCountOf } from '../../core/processor.ts';
+import { ValidationError } from '../../errors.ts';
 import { integerFlag } from '../args.ts';
-import { type CliContext, EXIT } from '../context.ts';
+import type { CliContext } from '../context.ts';
 
 export interface ParkedMessage {
   messageId: string;
@@ -55,7 +57,7 @@ export async function peekMessages(sqs: SQSClient, queueUrl: string, max: number
       seen.set(m.MessageId ?? '', {
         messageId: m.MessageId ?? '',
         ...(Number.isFinite(sent) ? { sentAt: new Date(sent).toISOString() } : {}),
-        receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1'),
+        receiveCount: receiveCountOf(m.Attributes?.ApproximateReceiveCount),
         ...(m.MessageAttributes?.['rejection-reason']?.StringValue
           ? { reason: m.MessageAttributes['rejection-reason'].StringValue }
           : {}),
@@ -75,6 +77,16 @@ async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
   return arn;
 }
 
+function deadLetterQueueUrl(flag: string | undefined, configured: string | undefined): string {
+  const url = flag ?? configured;
+  if (!url) {
+    throw new ValidationError('--queue-url is required (or set DEAD_LETTER_QUEUE_URL)', {
+      field: '--queue-url',
+    });
+  }
+  return url;
+}
+
 export function registerDlq(program: Command, cli: CliContext): void {
   const dlq = program.command('dlq').description('inspect and redrive the dead-letter queue');
   const queueOption = '--queue-url <url>';
@@ -86,12 +98,7 @@ export function registerDlq(program: Command, cli: CliContext): void {
     .option('--max <n>', 'messages to show at most', integerFlag(1, 1000), 50)
     .action(async (options: { queueUrl?: string; max: number }) => {
       const runtime = cli.runtime({ requireTopic: false });
-      const url = options.queueUrl ?? runtime.config.deadLetterQueueUrl;
-      if (!url) {
-        cli.io.stderr.write('error: --queue-url is required (or set DEAD_LETTER_QUEUE_URL)\n');
-        process.exitCode = EXIT.usage;
-        return;
-      }
+      const url = deadLetterQueueUrl(options.queueUrl, runtime.config.deadLetterQueueUrl);
       const messages = await peekMessages(runtime.sqs, url, options.max);
       cli.print(messages, {
         rows: messages,
@@ -112,12 +119,7 @@ export function registerDlq(program: Command, cli: CliContext): void {
     .option('--to <url>', 'destination queue (default: the source queue SQS recorded for each message)')
     .action(async (options: { queueUrl?: string; to?: string }) => {
       const runtime = cli.runtime({ requireTopic: false });
-      const url = options.queueUrl ?? runtime.config.deadLetterQueueUrl;
-      if (!url) {
-        cli.io.stderr.write('error: --queue-url is required (or set DEAD_LETTER_QUEUE_URL)\n');
-        process.exitCode = EXIT.usage;
-        return;
-      }
+      const url = deadLetterQueueUrl(options.queueUrl, runtime.config.deadLetterQueueUrl);
       const sourceArn = await queueArn(runtime.sqs, url);
       const destination = options.to ?? runtime.config.remediationQueueUrl;
       const destinationArn = destination ? await queueArn(runtime.sqs, destination) : undefined;

@@ -7,7 +7,7 @@ import { text } from 'node:stream/consumers';
 import type { Command } from 'commander';
 import { processBatch } from '../../core/batch.ts';
 import type { Outcome } from '../../core/model.ts';
-import type { RecordInput } from '../../core/processor.ts';
+import { type RecordInput, receiveCountOf } from '../../core/processor.ts';
 import { ValidationError } from '../../errors.ts';
 import { type CliContext, EXIT } from '../context.ts';
 import { outcomeColumns } from './outcome-table.ts';
@@ -25,7 +25,7 @@ export function toRecords(input: string): RecordInput[] {
         (r: { messageId?: string; body?: string; attributes?: { ApproximateReceiveCount?: string } }, i) => ({
           messageId: r.messageId ?? `record-${i + 1}`,
           body: r.body ?? '',
-          receiveCount: Number(r.attributes?.ApproximateReceiveCount ?? '1') || 1,
+          receiveCount: receiveCountOf(r.attributes?.ApproximateReceiveCount),
         }),
       );
     }
