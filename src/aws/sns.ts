@@ -11,7 +11,8 @@ import { call } from './sdk-errors.ts';
 
 const BATCH_SIZE = 10;
 
-function stringAttributes(attributes: Record<string, string>) {
+/** `String` message attributes, as SNS and SQS both take them. */
+export function stringAttributes(attributes: Record<string, string>) {
   return Object.fromEntries(
     Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
   );

@@ -4,6 +4,7 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueuePort } from '../core/ports.ts';
 import { call } from './sdk-errors.ts';
+import { stringAttributes } from './sns.ts';
 
 export function createQueueAdapter(
   client: SQSClient,
@@ -31,11 +32,7 @@ export function createQueueAdapter(
           new SendMessageCommand({
             QueueUrl: options.deadLetterQueueUrl,
             MessageBody: body,
-            MessageAttributes: Object.fromEntries(
-              Object.entries({ ...attributes, 'rejection-reason': reason.slice(0, 1000) }).map(
-                ([name, value]) => [name, { DataType: 'String', StringValue: value }],
-              ),
-            ),
+            MessageAttributes: stringAttributes({ ...attributes, 'rejection-reason': reason.slice(0, 1000) }),
           }),
         ),
       );
