@@ -93,9 +93,9 @@ export async function updateFinding(
 export function outcomeFor(
   work: WorkItem,
   subject: Subject | undefined,
-  deps: WorkflowDeps,
-  item: ItemContext,
-  actions: ActionLog,
+  deps: Pick<WorkflowDeps, 'config' | 'now'>,
+  item: Pick<ItemContext, 'attempts' | 'messageId'>,
+  actions: ActionLog | undefined,
   fields: OutcomeDetails,
 ): Outcome {
   return createOutcome({
@@ -107,7 +107,7 @@ export function outcomeFor(
     attempts: item.attempts,
     dryRun: deps.config.dryRun,
     occurredAt: deps.now(),
-    actions: actions.actions,
+    actions: actions?.actions ?? [],
     ...fields,
   });
 }

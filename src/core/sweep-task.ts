@@ -10,8 +10,8 @@
 import { describeError, errorCode, isRetryable } from '../errors.ts';
 import type { ItemContext, WorkflowDeps } from './context.ts';
 import type { Outcome, WorkItem } from './model.ts';
-import { createOutcome } from './outcomes.ts';
 import type { TaskQueuePort } from './ports.ts';
+import { outcomeFor } from './steps.ts';
 import { runAccountSweep, type SweepDeps } from './sweep.ts';
 
 export interface SweepTaskDeps
@@ -29,14 +29,8 @@ export function createSweepAccountRunner(
   return async (work, item) => {
     const sweepId = work.sweepId ?? work.trigger.sweepId ?? 'unknown';
     const fail = (reason: string, error?: unknown): Outcome[] => [
-      createOutcome({
+      outcomeFor(work, undefined, deps, item, undefined, {
         outcome: 'failed',
-        accountId: work.accountId,
-        region: work.region,
-        trigger: { ...work.trigger, ...(item.messageId ? { messageId: item.messageId } : {}) },
-        attempts: item.attempts,
-        dryRun: deps.config.dryRun,
-        occurredAt: deps.now(),
         reason,
         ...(error === undefined ? {} : { error: describeError(error) }),
       }),

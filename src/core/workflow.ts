@@ -248,5 +248,5 @@ function terminal(
   outcome: 'failed' | 'user-not-found',
   reason: string,
 ): Outcome {
-  return outcomeFor(work, undefined, deps, item, new ActionLog(item), { outcome, reason });
+  return outcomeFor(work, undefined, deps, item, undefined, { outcome, reason });
 }
