@@ -1,7 +1,12 @@
 /**
  * SQS operations of record handling: tier-2 visibility backoff and parking bodies on the dead-letter queue.
  */
-import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { QueuePort } from '../core/ports.ts';
 import { call } from './sdk-errors.ts';
 import { stringAttributes } from './sns.ts';
@@ -38,6 +43,16 @@ export function createQueueAdapter(
       );
     },
   };
+}
+
+/** A queue's ARN (GetQueueAttributes), e.g. for redrive policies, subscriptions and move tasks. */
+export async function queueArnOf(client: SQSClient, queueUrl: string): Promise<string> {
+  const response = await call('sqs', 'GetQueueAttributes', () =>
+    client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })),
+  );
+  const arn = response.Attributes?.QueueArn;
+  if (!arn) throw new Error(`no QueueArn for ${queueUrl}`);
+  return arn;
 }
 
 /** `arn:aws:sqs:us-east-1:123456789012:name` → the queue URL on the standard endpoint (or `endpoint`). */

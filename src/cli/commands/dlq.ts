@@ -7,7 +7,6 @@
  * `redrive` uses SQS's own StartMessageMoveTask, which moves messages back to their source queue.
  */
 import {
-  GetQueueAttributesCommand,
   ListMessageMoveTasksCommand,
   ReceiveMessageCommand,
   type SQSClient,
@@ -15,6 +14,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Command } from 'commander';
 import { call } from '../../aws/sdk-errors.ts';
+import { queueArnOf } from '../../aws/sqs.ts';
 import { receiveCountOf } from '../../core/processor.ts';
 import { ValidationError } from '../../errors.ts';
 import { integerFlag } from '../args.ts';
@@ -68,15 +68,6 @@ export async function peekMessages(sqs: SQSClient, queueUrl: string, max: number
   return [...seen.values()];
 }
 
-async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
-  const response = await call('sqs', 'GetQueueAttributes', () =>
-    sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })),
-  );
-  const arn = response.Attributes?.QueueArn;
-  if (!arn) throw new Error(`no QueueArn for ${queueUrl}`);
-  return arn;
-}
-
 function deadLetterQueueUrl(flag: string | undefined, configured: string | undefined): string {
   const url = flag ?? configured;
   if (!url) {
@@ -120,9 +111,9 @@ export function registerDlq(program: Command, cli: CliContext): void {
     .action(async (options: { queueUrl?: string; to?: string }) => {
       const runtime = cli.runtime({ requireTopic: false });
       const url = deadLetterQueueUrl(options.queueUrl, runtime.config.deadLetterQueueUrl);
-      const sourceArn = await queueArn(runtime.sqs, url);
+      const sourceArn = await queueArnOf(runtime.sqs, url);
       const destination = options.to ?? runtime.config.remediationQueueUrl;
-      const destinationArn = destination ? await queueArn(runtime.sqs, destination) : undefined;
+      const destinationArn = destination ? await queueArnOf(runtime.sqs, destination) : undefined;
       const started = await call('sqs', 'StartMessageMoveTask', () =>
         runtime.sqs.send(
           new StartMessageMoveTaskCommand({
