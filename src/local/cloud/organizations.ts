@@ -10,6 +10,7 @@ import {
   type LocalRequest,
   type LocalResponse,
 } from '../cloud-types.ts';
+import { jsonResponse, parseJsonObject, targetOperation } from './json-protocol.ts';
 
 /** The organisation's id (real ids are `o-` plus 10–32 characters; this one says where it comes from). */
 export const LOCAL_ORGANIZATION_ID = 'o-local';
@@ -121,10 +122,7 @@ export function createOrganizationsService(env: LocalCloudEnv): EmulatedService 
   return {
     name: 'organizations',
     protocol: 'json-1.1',
-    operationOf(req) {
-      const target = headerOf(req, 'x-amz-target') ?? '';
-      return target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : 'Unknown';
-    },
+    operationOf: (req) => targetOperation(req, TARGET_PREFIX),
     isWrite: () => false,
     handle(req, operation): LocalResponse {
       const run = operations[operation];
@@ -135,11 +133,7 @@ export function createOrganizationsService(env: LocalCloudEnv): EmulatedService 
           400,
         );
       }
-      return {
-        status: 200,
-        headers: { 'content-type': 'application/x-amz-json-1.1' },
-        body: JSON.stringify(run(parseJson(req.body), req)),
-      };
+      return jsonResponse('json-1.1', run(parseJsonObject(req.body), req));
     },
     reset() {
       joinedAt.clear();
@@ -159,23 +153,6 @@ function decodeToken(token: unknown): number {
   if (!Number.isInteger(offset) || offset < 0)
     throw invalidInput('The NextToken is not valid.', 'INVALID_PAGINATION_TOKEN');
   return offset;
-}
-
-function parseJson(text: string): Record<string, unknown> {
-  if (text.trim() === '') return {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw new AwsApiError('SerializationException', 'The request body is not a JSON object.', 400);
-}
-
-function headerOf(req: LocalRequest, name: string): string | undefined {
-  for (const [key, value] of Object.entries(req.headers)) if (key.toLowerCase() === name) return value;
-  return undefined;
 }
 
 function slug(name: string): string {

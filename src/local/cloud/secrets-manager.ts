@@ -10,6 +10,7 @@ import {
   type LocalRequest,
   type LocalResponse,
 } from '../cloud-types.ts';
+import { jsonResponse, parseJsonObject, targetOperation } from './json-protocol.ts';
 import {
   addVersion,
   CURRENT,
@@ -264,22 +265,13 @@ export function createSecretsManagerService(env: LocalCloudEnv): SecretsManagerS
   return {
     name: 'secretsmanager',
     protocol: 'json-1.1',
-    operationOf(req) {
-      let target = '';
-      for (const [key, value] of Object.entries(req.headers))
-        if (key.toLowerCase() === 'x-amz-target') target = value ?? '';
-      return target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : 'Unknown';
-    },
+    operationOf: (req) => targetOperation(req, TARGET_PREFIX),
     isWrite: (operation) => WRITE_OPERATIONS.has(operation),
     handle(req, operation): LocalResponse {
       const run = operations[operation];
       if (!run)
         throw new AwsApiError('UnknownOperationException', `The local cloud does not emulate ${operation}.`);
-      return {
-        status: 200,
-        headers: { 'content-type': 'application/x-amz-json-1.1' },
-        body: JSON.stringify(run(parseJson(req.body), req)),
-      };
+      return jsonResponse('json-1.1', run(parseJsonObject(req.body), req));
     },
     reset() {
       accounts.clear();
@@ -394,15 +386,4 @@ function decodeToken(token: unknown): number {
     throw new AwsApiError('InvalidNextTokenException', 'The NextToken value is invalid.');
   }
   return offset;
-}
-
-function parseJson(text: string): Input {
-  if (text.trim() === '') return {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Input;
-  } catch {
-    // fall through
-  }
-  throw new AwsApiError('SerializationException', 'The request body is not a JSON object.');
 }

@@ -5,6 +5,7 @@
  * administrator account sees its members' findings.
  */
 import { AwsApiError, type EmulatedService, type LocalCloudEnv, type LocalResponse } from '../cloud-types.ts';
+import { jsonResponse, parseJsonObject } from './json-protocol.ts';
 import { asffViolation, mergeImported } from './securityhub-asff.ts';
 import { compileFilters, type Finding } from './securityhub-filters.ts';
 
@@ -163,7 +164,7 @@ export function createSecurityHubService(env: LocalCloudEnv): SecurityHubService
     operationOf: (req) => ROUTES[`${req.method.toUpperCase()} ${req.path.replace(/\/+$/, '')}`] ?? 'Unknown',
     isWrite: (operation) => operation === 'BatchImportFindings' || operation === 'BatchUpdateFindings',
     handle(req, operation): LocalResponse {
-      const body = parseBody(req.body);
+      const body = parseJsonObject(req.body, () => invalidInput('The request body is not a JSON object.'));
       const result =
         operation === 'BatchImportFindings'
           ? batchImportFindings(body, req.region || env.defaultRegion)
@@ -175,7 +176,7 @@ export function createSecurityHubService(env: LocalCloudEnv): SecurityHubService
       if (result === undefined) {
         throw new AwsApiError('UnknownOperationException', `No route for ${req.method} ${req.path}.`, 404);
       }
-      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
+      return jsonResponse('rest-json', result);
     },
     reset() {
       findings.clear();
@@ -186,18 +187,6 @@ export function createSecurityHubService(env: LocalCloudEnv): SecurityHubService
     },
     all: () => [...findings.values()],
   };
-}
-
-function parseBody(text: string): Record<string, unknown> {
-  if (text.trim() === '') return {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
-      return parsed as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw invalidInput('The request body is not a JSON object.');
 }
 
 function decodeToken(token: unknown): number {

@@ -5,10 +5,11 @@
  * class (e.g. `AWS.SimpleQueueService.NonExistentQueue` → `QueueDoesNotExist`). The generic JSON error
  * renderer cannot know these codes, so SQS renders its own errors (the service's `renderError` hook).
  */
-import { AwsApiError, type LocalRequest, type LocalResponse } from '../cloud-types.ts';
+import { AwsApiError, type LocalResponse } from '../cloud-types.ts';
+import { JSON_CONTENT_TYPES } from './json-protocol.ts';
 
-export const SQS_CONTENT_TYPE = 'application/x-amz-json-1.0';
-const TARGET_PREFIX = 'AmazonSQS.';
+/** The `X-Amz-Target` prefix of SQS operations (`AmazonSQS.SendMessage`). */
+export const SQS_TARGET_PREFIX = 'AmazonSQS.';
 
 /**
  * Errors of the SQS model that carry a legacy query error code and HTTP status (the `awsQueryError` trait);
@@ -44,47 +45,13 @@ export function queryErrorCode(code: string): string {
   return QUERY_ERRORS[code]?.[0] ?? code;
 }
 
-/** The operation named by `X-Amz-Target`, or `Unknown`. */
-export function sqsOperationOf(req: LocalRequest): string {
-  const target = header(req, 'x-amz-target') ?? '';
-  return target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : 'Unknown';
-}
-
-/** A case-insensitive header lookup (Node lower-cases header names, hand-built requests may not). */
-export function header(req: LocalRequest, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (key.toLowerCase() === wanted) return value;
-  }
-  return undefined;
-}
-
-/** The JSON request document; an empty body is `{}` as the SDK sends for operations without input. */
-export function parseJsonBody(req: LocalRequest): Record<string, unknown> {
-  if (req.body.trim() === '') return {};
-  try {
-    const parsed: unknown = JSON.parse(req.body);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      return parsed as Record<string, unknown>;
-    }
-  } catch {
-    // fall through: AWS answers malformed JSON with a SerializationException
-  }
-  throw new AwsApiError('SerializationException', 'The request body is not a JSON object.');
-}
-
-/** A successful JSON 1.0 response. */
-export function sqsJson(body: unknown): LocalResponse {
-  return { status: 200, headers: { 'content-type': SQS_CONTENT_TYPE }, body: JSON.stringify(body ?? {}) };
-}
-
 /** An {@link AwsApiError} as SQS sends it: `__type` in the body plus the query-compatible error header. */
 export function renderSqsError(err: AwsApiError, requestId?: string): LocalResponse {
   return {
     // Injected faults arrive with a generic status; SQS's own errors have the one its model gives them.
     status: QUERY_ERRORS[err.code]?.[1] ?? err.status,
     headers: {
-      'content-type': SQS_CONTENT_TYPE,
+      'content-type': JSON_CONTENT_TYPES['json-1.0'],
       'x-amzn-query-error': `${queryErrorCode(err.code)};${err.fault}`,
       ...(requestId ? { 'x-amzn-requestid': requestId } : {}),
     },

@@ -10,6 +10,7 @@ import type {
   LocalRequest,
   LocalResponse,
 } from '../cloud-types.ts';
+import { jsonResponse, parseJsonObject, targetOperation } from './json-protocol.ts';
 import {
   type COMPUTED_QUEUE_ATTRIBUTES,
   DEFAULT_QUEUE_ATTRIBUTES,
@@ -29,7 +30,7 @@ import { createMessageOperations, type Sender } from './sqs-messages.ts';
 import { assertIsDeadLetterQueue, type MoveTask, runMoveTask, toWireMoveTask } from './sqs-move-tasks.ts';
 import { type QueueView, SqsQueue } from './sqs-queue.ts';
 import { SqsStore } from './sqs-store.ts';
-import { parseJsonBody, renderSqsError, sqsError, sqsJson, sqsOperationOf } from './sqs-wire.ts';
+import { renderSqsError, SQS_TARGET_PREFIX, sqsError } from './sqs-wire.ts';
 
 export type { QueueView } from './sqs-queue.ts';
 
@@ -306,13 +307,14 @@ export function createSqsService(env: LocalCloudEnv): SqsService {
   return {
     name: 'sqs',
     protocol: 'json-1.0',
-    operationOf: sqsOperationOf,
+    operationOf: (req) => targetOperation(req, SQS_TARGET_PREFIX),
     isWrite: (operation) => WRITE_OPERATIONS.has(operation),
 
     async handle(req: LocalRequest, operation: string): Promise<LocalResponse> {
       const run = operations[operation];
       if (!run) throw sqsError('InvalidAction', `The action ${operation} is not valid for this endpoint.`);
-      return sqsJson(await run(parseJsonBody(req), req, { senderId: req.accessKeyId }));
+      const result = await run(parseJsonObject(req.body), req, { senderId: req.accessKeyId });
+      return jsonResponse('json-1.0', result);
     },
 
     renderError: renderSqsError,
