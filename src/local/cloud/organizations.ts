@@ -11,6 +11,7 @@ import {
   type LocalResponse,
 } from '../cloud-types.ts';
 import { jsonResponse, parseJsonObject, targetOperation } from './json-protocol.ts';
+import { paginateByOffset } from './pagination.ts';
 
 /** The organisation's id (real ids are `o-` plus 10–32 characters; this one says where it comes from). */
 export const LOCAL_ORGANIZATION_ID = 'o-local';
@@ -75,12 +76,12 @@ export function createOrganizationsService(env: LocalCloudEnv): EmulatedService 
     }
     const pageSize = Math.min((maxResults as number | undefined) ?? MAX_PAGE, MAX_PAGE);
     const ids = [...env.knownAccounts()].sort();
-    const start = decodeToken(input.NextToken);
-    const page = ids.slice(start, start + pageSize);
-    const end = start + page.length;
+    const page = paginateByOffset(ids, input.NextToken, pageSize, () =>
+      invalidInput('The NextToken is not valid.', 'INVALID_PAGINATION_TOKEN'),
+    );
     return {
-      Accounts: page.map(account),
-      ...(end < ids.length ? { NextToken: Buffer.from(`${end}`, 'utf8').toString('base64') } : {}),
+      Accounts: page.items.map(account),
+      ...(page.nextToken === undefined ? {} : { NextToken: page.nextToken }),
     };
   }
 
@@ -144,15 +145,6 @@ export function createOrganizationsService(env: LocalCloudEnv): EmulatedService 
 /** Organizations' InvalidInputException carries a machine-readable `Reason`; the message says it. */
 function invalidInput(message: string, reason: string): AwsApiError {
   return new AwsApiError('InvalidInputException', `${message} (${reason})`, 400);
-}
-
-function decodeToken(token: unknown): number {
-  if (token === undefined || token === null) return 0;
-  const offset =
-    typeof token === 'string' ? Number(Buffer.from(token, 'base64').toString('utf8')) : Number.NaN;
-  if (!Number.isInteger(offset) || offset < 0)
-    throw invalidInput('The NextToken is not valid.', 'INVALID_PAGINATION_TOKEN');
-  return offset;
 }
 
 function slug(name: string): string {

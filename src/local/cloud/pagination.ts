@@ -1,7 +1,8 @@
 /**
- * Marker pagination as IAM does it (`Marker` in, `IsTruncated` + `Marker` out). The marker is opaque to the
- * caller; here it encodes the sort key of the first item of the next page, so a page boundary survives
- * items being added or removed between calls, as AWS's markers do.
+ * Pagination. Marker pagination as IAM does it (`Marker` in, `IsTruncated` + `Marker` out): the marker is
+ * opaque to the caller; here it encodes the sort key of the first item of the next page, so a page boundary
+ * survives items being added or removed between calls, as AWS's markers do. And the simpler `NextToken`
+ * offsets of the other services' listings ({@link paginateByOffset}).
  */
 import { AwsApiError } from '../cloud-types.ts';
 
@@ -74,4 +75,33 @@ export function byKey<T>(keyOf: (item: T) => string): (a: T, b: T) => number {
     const kb = keyOf(b);
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   };
+}
+
+/** One page of a `NextToken` listing, and the token of the next page when there is one. */
+export interface OffsetPage<T> {
+  readonly items: T[];
+  readonly nextToken?: string;
+}
+
+/**
+ * `NextToken` pagination as the JSON services and SNS do it here: the token is the base64 offset of the next
+ * item. Absent (or empty) starts at the beginning; a token that is not an offset is `invalidToken()`, which
+ * each service words as its model does.
+ */
+export function paginateByOffset<T>(
+  items: readonly T[],
+  token: unknown,
+  pageSize: number,
+  invalidToken: () => AwsApiError,
+): OffsetPage<T> {
+  let start = 0;
+  if (token !== undefined && token !== null) {
+    start = typeof token === 'string' ? Number(Buffer.from(token, 'base64').toString('utf8')) : Number.NaN;
+    if (!Number.isInteger(start) || start < 0) throw invalidToken();
+  }
+  const page = items.slice(start, start + pageSize);
+  const end = start + page.length;
+  return end < items.length
+    ? { items: page, nextToken: Buffer.from(String(end), 'utf8').toString('base64') }
+    : { items: page };
 }

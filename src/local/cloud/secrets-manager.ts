@@ -11,6 +11,7 @@ import {
   type LocalResponse,
 } from '../cloud-types.ts';
 import { jsonResponse, parseJsonObject, targetOperation } from './json-protocol.ts';
+import { paginateByOffset } from './pagination.ts';
 import {
   addVersion,
   CURRENT,
@@ -198,12 +199,15 @@ export function createSecretsManagerService(env: LocalCloudEnv): SecretsManagerS
     const max = typeof input.MaxResults === 'number' ? input.MaxResults : 100;
     if (!Number.isInteger(max) || max < 1 || max > 100)
       throw invalidParameter('MaxResults must be between 1 and 100.');
-    const start = decodeToken(input.NextToken);
-    const page = list.slice(start, start + max);
-    const end = start + page.length;
+    const page = paginateByOffset(
+      list,
+      input.NextToken,
+      max,
+      () => new AwsApiError('InvalidNextTokenException', 'The NextToken value is invalid.'),
+    );
     return {
-      SecretList: page.map((s) => describe(s, false)),
-      ...(end < list.length ? { NextToken: Buffer.from(String(end), 'utf8').toString('base64') } : {}),
+      SecretList: page.items.map((s) => describe(s, false)),
+      ...(page.nextToken === undefined ? {} : { NextToken: page.nextToken }),
     };
   }
 
@@ -376,14 +380,4 @@ function suffix(): string {
 
 function seconds(ms: number): number {
   return ms / 1000;
-}
-
-function decodeToken(token: unknown): number {
-  if (token === undefined || token === null) return 0;
-  const offset =
-    typeof token === 'string' ? Number(Buffer.from(token, 'base64').toString('utf8')) : Number.NaN;
-  if (!Number.isInteger(offset) || offset < 0) {
-    throw new AwsApiError('InvalidNextTokenException', 'The NextToken value is invalid.');
-  }
-  return offset;
 }

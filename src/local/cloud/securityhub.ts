@@ -6,6 +6,7 @@
  */
 import { AwsApiError, type EmulatedService, type LocalCloudEnv, type LocalResponse } from '../cloud-types.ts';
 import { jsonResponse, parseJsonObject } from './json-protocol.ts';
+import { paginateByOffset } from './pagination.ts';
 import { asffViolation, mergeImported } from './securityhub-asff.ts';
 import { compileFilters, type Finding } from './securityhub-filters.ts';
 
@@ -77,13 +78,13 @@ export function createSecurityHubService(env: LocalCloudEnv): SecurityHubService
     ) {
       throw invalidInput(`MaxResults must be between 1 and ${MAX_RESULTS}.`);
     }
-    const start = decodeToken(body.NextToken);
     const selected = sortFindings([...findings.values()].filter(matches), body.SortCriteria);
-    const page = selected.slice(start, start + maxResults);
-    const end = start + page.length;
+    const page = paginateByOffset(selected, body.NextToken, maxResults, () =>
+      invalidInput('The NextToken is not valid.'),
+    );
     return {
-      Findings: page,
-      ...(end < selected.length ? { NextToken: Buffer.from(String(end), 'utf8').toString('base64') } : {}),
+      Findings: page.items,
+      ...(page.nextToken === undefined ? {} : { NextToken: page.nextToken }),
     };
   }
 
@@ -187,14 +188,6 @@ export function createSecurityHubService(env: LocalCloudEnv): SecurityHubService
     },
     all: () => [...findings.values()],
   };
-}
-
-function decodeToken(token: unknown): number {
-  if (token === undefined || token === null || token === '') return 0;
-  const offset =
-    typeof token === 'string' ? Number(Buffer.from(token, 'base64').toString('utf8')) : Number.NaN;
-  if (!Number.isInteger(offset) || offset < 0) throw invalidInput('The NextToken is not valid.');
-  return offset;
 }
 
 /** SortCriteria on top-level string attributes (e.g. UpdatedAt, Id); otherwise import order. */

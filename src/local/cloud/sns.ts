@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AwsApiError, type EmulatedService, type LocalCloudEnv, type LocalRequest } from '../cloud-types.ts';
+import { type OffsetPage, paginateByOffset } from './pagination.ts';
 import { type FilterPolicyScope, matchesFilterPolicy } from './sns-filter.ts';
 import {
   messageForSqs,
@@ -149,8 +150,8 @@ export function createSnsService(env: LocalCloudEnv, sqs: SqsService): SnsServic
       )
       .map((t) => t.arn)
       .sort();
-    const { page, nextToken } = paginate(arns, params.get('NextToken'));
-    return members('Topics', page, (arn) => el('TopicArn', arn)) + el('NextToken', nextToken);
+    const page = paginate(arns, params.get('NextToken'));
+    return members('Topics', page.items, (arn) => el('TopicArn', arn)) + el('NextToken', page.nextToken);
   }
 
   function getTopicAttributes(params: QueryParams) {
@@ -205,18 +206,18 @@ export function createSnsService(env: LocalCloudEnv, sqs: SqsService): SnsServic
   function listSubscriptionsByTopic(params: QueryParams) {
     const topic = requireTopic(required(params, 'TopicArn'));
     const all = subscriptionsOf(topic.arn);
-    const { page, nextToken } = paginate(all, params.get('NextToken'));
+    const page = paginate(all, params.get('NextToken'));
     return (
       members(
         'Subscriptions',
-        page,
+        page.items,
         (s) =>
           el('SubscriptionArn', s.arn) +
           el('Owner', s.owner) +
           el('Protocol', s.protocol) +
           el('Endpoint', s.endpoint) +
           el('TopicArn', s.topicArn),
-      ) + el('NextToken', nextToken)
+      ) + el('NextToken', page.nextToken)
     );
   }
 
@@ -438,13 +439,7 @@ export function createSnsService(env: LocalCloudEnv, sqs: SqsService): SnsServic
   };
 }
 
-/** Pages of {@link PAGE_SIZE} (SNS lists 100 topics or subscriptions per call); the token is an offset. */
-function paginate<T>(items: readonly T[], token: string | undefined): { page: T[]; nextToken?: string } {
-  const start = token ? Number.parseInt(Buffer.from(token, 'base64').toString('utf8'), 10) : 0;
-  if (!Number.isInteger(start) || start < 0) throw invalidParameter('NextToken');
-  const end = start + PAGE_SIZE;
-  return {
-    page: items.slice(start, end),
-    ...(end < items.length ? { nextToken: Buffer.from(String(end), 'utf8').toString('base64') } : {}),
-  };
+/** Pages of {@link PAGE_SIZE} (SNS lists 100 topics or subscriptions per call). */
+function paginate<T>(items: readonly T[], token: string | undefined): OffsetPage<T> {
+  return paginateByOffset(items, token, PAGE_SIZE, () => invalidParameter('NextToken'));
 }
