@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { AwsApiError } from '../cloud-types.ts';
 import { invalidParameter, type SnsMessageAttribute } from './sns-wire.ts';
-import type { DeliveredAttribute } from './sqs.ts';
 
 /** SNS's limit for a message and its attributes together. */
 export const MAX_MESSAGE_BYTES = 262_144;
@@ -172,18 +171,4 @@ export function notificationEnvelope(
         }
       : {}),
   });
-}
-
-/** SNS message attributes as SQS message attributes (raw delivery keeps names, types and values). */
-export function toSqsAttributes(
-  attributes: Readonly<Record<string, SnsMessageAttribute>>,
-): Record<string, DeliveredAttribute> {
-  const out: Record<string, DeliveredAttribute> = {};
-  for (const [name, a] of Object.entries(attributes)) {
-    out[name] =
-      a.BinaryValue !== undefined
-        ? { DataType: a.DataType, BinaryValue: a.BinaryValue }
-        : { DataType: a.DataType, StringValue: a.StringValue ?? '' };
-  }
-  return out;
 }

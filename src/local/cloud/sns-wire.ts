@@ -6,7 +6,7 @@
  * query-protocol helpers; this file adds SNS's maps and message attributes.
  */
 import { AwsApiError, type LocalRequest, type LocalResponse } from '../cloud-types.ts';
-import { escapeXml, queryAction, queryParams, xmlResponse } from './query-protocol.ts';
+import { escapeXml, queryParams, xmlMap, xmlResponse } from './query-protocol.ts';
 
 export const SNS_XML_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
@@ -16,11 +16,6 @@ export type QueryParams = ReadonlyMap<string, string>;
 /** Parses a query-protocol request (form body and URL query string). */
 export function parseQueryParams(req: LocalRequest): QueryParams {
   return new Map(queryParams(req));
-}
-
-/** The `Action` parameter, or `Unknown`. */
-export function actionOf(req: LocalRequest): string {
-  return queryAction(req);
 }
 
 /** `InvalidParameter` (400) with SNS's "Invalid parameter: …" wording. */
@@ -102,9 +97,8 @@ export function members<T>(name: string, items: readonly T[], render: (item: T) 
 }
 
 /** A string map: `<name><entry><key>…</key><value>…</value></entry>…</name>`. */
-export function xmlMap(name: string, map: Readonly<Record<string, string>>): string {
-  const entries = Object.entries(map).map(([k, v]) => `<entry>${el('key', k)}${el('value', v)}</entry>`);
-  return `<${name}>${entries.join('')}</${name}>`;
+export function mapXml(name: string, map: Readonly<Record<string, string>>): string {
+  return `<${name}>${xmlMap(map).xml}</${name}>`;
 }
 
 /** A query-protocol response in the SNS namespace, echoing the server's request id. */

@@ -6,14 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { AwsApiError, type EmulatedService, type LocalCloudEnv, type LocalRequest } from '../cloud-types.ts';
 import { type OffsetPage, paginateByOffset } from './pagination.ts';
+import { queryAction } from './query-protocol.ts';
 import { type FilterPolicyScope, matchesFilterPolicy } from './sns-filter.ts';
-import {
-  messageForSqs,
-  notificationEnvelope,
-  type SnsMessage,
-  toSqsAttributes,
-  validateMessage,
-} from './sns-message.ts';
+import { messageForSqs, notificationEnvelope, type SnsMessage, validateMessage } from './sns-message.ts';
 import {
   applySubscriptionAttributes,
   type Subscription,
@@ -23,10 +18,10 @@ import {
   validateTopicAttributes,
 } from './sns-subscription.ts';
 import {
-  actionOf,
   el,
   invalidParameter,
   listPrefixes,
+  mapXml,
   members,
   parseQueryParams,
   type QueryParams,
@@ -34,7 +29,6 @@ import {
   readMessageAttributes,
   required,
   snsXml,
-  xmlMap,
 } from './sns-wire.ts';
 import type { SqsService } from './sqs.ts';
 
@@ -156,7 +150,7 @@ export function createSnsService(env: LocalCloudEnv, sqs: SqsService): SnsServic
 
   function getTopicAttributes(params: QueryParams) {
     const topic = requireTopic(required(params, 'TopicArn'));
-    return xmlMap('Attributes', topicAttributes(topic, subscriptionsOf(topic.arn).length));
+    return mapXml('Attributes', topicAttributes(topic, subscriptionsOf(topic.arn).length));
   }
 
   function setTopicAttributes(params: QueryParams) {
@@ -222,7 +216,7 @@ export function createSnsService(env: LocalCloudEnv, sqs: SqsService): SnsServic
   }
 
   function getSubscriptionAttributes(params: QueryParams) {
-    return xmlMap(
+    return mapXml(
       'Attributes',
       subscriptionAttributes(requireSubscription(required(params, 'SubscriptionArn'))),
     );
@@ -276,11 +270,8 @@ export function createSnsService(env: LocalCloudEnv, sqs: SqsService): SnsServic
     }
     try {
       if (raw) {
-        sqs.deliver(
-          subscription.endpoint,
-          messageForSqs(message),
-          toSqsAttributes(message.messageAttributes),
-        );
+        // Raw delivery carries the attributes over as SQS message attributes: same names, types and values.
+        sqs.deliver(subscription.endpoint, messageForSqs(message), message.messageAttributes);
       } else {
         const region = subscription.topicArn.split(':')[3];
         const envelope = notificationEnvelope(message, subscription.arn, {
@@ -414,7 +405,7 @@ export function createSnsService(env: LocalCloudEnv, sqs: SqsService): SnsServic
   return {
     name: 'sns',
     protocol: 'query',
-    operationOf: actionOf,
+    operationOf: (req) => queryAction(req),
     isWrite: (operation) => WRITE_ACTIONS.has(operation),
     handle(req, operation) {
       const action = actions[operation];

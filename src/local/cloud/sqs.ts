@@ -61,7 +61,7 @@ export interface SqsService extends EmulatedService {
    * Enqueues a message as another AWS service does (SNS → SQS): no size or attribute validation beyond what
    * the sender already did. Throws `QueueDoesNotExist` when no queue has this ARN.
    */
-  deliver(queueArn: string, body: string, attributes?: Record<string, DeliveredAttribute>): void;
+  deliver(queueArn: string, body: string, attributes?: Readonly<Record<string, DeliveredAttribute>>): void;
   queueByUrl(queueUrl: string): QueueView | undefined;
   queueByArn(queueArn: string): QueueView | undefined;
   /** Every message of a queue in order, in flight and delayed ones included; nothing changes. */
