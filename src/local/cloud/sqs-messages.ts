@@ -4,7 +4,7 @@
  */
 import { AwsApiError, type LocalCloudEnv } from '../cloud-types.ts';
 import { batchEntries, type Input, optionalInteger, requiredString, stringList } from './sqs-input.ts';
-import { md5OfBody, md5OfMessageAttributes, type StoredMessageAttribute } from './sqs-md5.ts';
+import { md5OfMessageAttributes, type StoredMessageAttribute } from './sqs-md5.ts';
 import {
   messageAttributesSize,
   parseMessageAttributes,
@@ -231,7 +231,7 @@ function toWireMessage(receipt: Receipt, systemNames: string[], attributeNames: 
   return {
     MessageId: message.messageId,
     ReceiptHandle: receipt.receiptHandle,
-    MD5OfBody: md5OfBody(message.body),
+    MD5OfBody: message.md5OfBody,
     Body: message.body,
     ...(Object.keys(system).length > 0 ? { Attributes: system } : {}),
     ...(md5OfAttributes

@@ -4,6 +4,7 @@
  * so a task is COMPLETED by the time StartMessageMoveTask returns.
  */
 import { randomUUID } from 'node:crypto';
+import { parseRedrivePolicy } from './sqs-attributes.ts';
 import type { SqsQueue } from './sqs-queue.ts';
 import { sqsError } from './sqs-wire.ts';
 
@@ -69,9 +70,7 @@ export function runMoveTask(
 /** Checks that a queue may be the source of a move task: only a dead-letter queue of some queue can. */
 export function assertIsDeadLetterQueue(source: SqsQueue, allQueues: Iterable<SqsQueue>): void {
   for (const queue of allQueues) {
-    const policy = queue.attributes.RedrivePolicy;
-    if (policy && (JSON.parse(policy) as { deadLetterTargetArn: string }).deadLetterTargetArn === source.arn)
-      return;
+    if (parseRedrivePolicy(queue.attributes.RedrivePolicy)?.deadLetterTargetArn === source.arn) return;
   }
   throw sqsError('InvalidParameterValue', 'Source queue must be configured as a Dead Letter Queue.');
 }

@@ -15,6 +15,7 @@ import {
   type COMPUTED_QUEUE_ATTRIBUTES,
   DEFAULT_QUEUE_ATTRIBUTES,
   isQueueAttributeName,
+  parseRedrivePolicy,
   validateQueueAttributes,
 } from './sqs-attributes.ts';
 import {
@@ -212,13 +213,9 @@ export function createSqsService(env: LocalCloudEnv): SqsService {
 
   function listDeadLetterSourceQueues(input: Input) {
     const target = store.require(requiredString(input, 'QueueUrl'));
-    const sources = store.all().filter((q) => {
-      const policy = q.attributes.RedrivePolicy;
-      return (
-        policy !== undefined &&
-        (JSON.parse(policy) as { deadLetterTargetArn: string }).deadLetterTargetArn === target.arn
-      );
-    });
+    const sources = store
+      .all()
+      .filter((q) => parseRedrivePolicy(q.attributes.RedrivePolicy)?.deadLetterTargetArn === target.arn);
     return { queueUrls: sources.map((q) => q.url).sort() };
   }
 
