@@ -5,11 +5,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { guardPolicyArn, type Outcome } from '../../src/core/model.ts';
 import { makeFinding, makeSecurityHubEvent, makeTask } from '../../src/local/findings.ts';
+import { runCli } from '../helpers/cli.ts';
 import { ACCOUNT, type Harness, startHarness } from './harness.ts';
 
 let harness: Harness;
@@ -23,34 +22,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(
-  argv: string[],
-  options: { env?: Record<string, string>; stdin?: string } = {},
-): Promise<{ status: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const stdin = new PassThrough();
-  stdin.end(options.stdin ?? '');
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString('utf8');
+function cli(argv: string[], options: { env?: Record<string, string>; stdin?: string } = {}) {
+  return runCli(['--endpoint-url', harness.cloud.url, ...argv], {
+    stdin: options.stdin,
+    env: { AWS_REGION: 'us-east-1', ALLOWED_ACCOUNTS: ACCOUNT, LOG_LEVEL: 'warn', ...options.env },
   });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString('utf8');
-  });
-  const status = await main(['--endpoint-url', harness.cloud.url, ...argv], {
-    stdout,
-    stderr,
-    stdin,
-    env: {
-      AWS_REGION: 'us-east-1',
-      ALLOWED_ACCOUNTS: ACCOUNT,
-      LOG_LEVEL: 'warn',
-      ...options.env,
-    },
-  });
-  return { status, stdout: out, stderr: err };
 }
 
 const lines = (text: string) =>

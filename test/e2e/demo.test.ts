@@ -3,33 +3,16 @@
  * work, finish in seconds and tell the truth about every demo user.
  */
 import { spawn } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { runCli } from '../helpers/cli.ts';
 
-async function runCli(
-  argv: string[],
-  tty = false,
-): Promise<{ status: number; stdout: string; stderr: string }> {
-  const stdout = Object.assign(new PassThrough(), { isTTY: tty, columns: 160 });
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString('utf8');
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString('utf8');
-  });
-  const status = await main(argv, { stdout, stderr, stdin: new PassThrough(), env: { LOG_LEVEL: 'warn' } });
-  return { status, stdout: out, stderr: err };
-}
+const ENV = { LOG_LEVEL: 'warn' };
 
 describe('mfa-remediation local (npm start)', () => {
   it('runs the demo organisation through the pipeline and reports every user truthfully', async () => {
-    const { status, stdout, stderr } = await runCli(['local', '--output', 'json']);
+    const { status, stdout, stderr } = await runCli(['local', '--output', 'json'], { env: ENV });
 
     expect(status, stderr).toBe(0);
     const summary = JSON.parse(stdout) as {
@@ -62,7 +45,7 @@ describe('mfa-remediation local (npm start)', () => {
   });
 
   it('prints a table with counts on a terminal', async () => {
-    const { status, stdout } = await runCli(['local'], true);
+    const { status, stdout } = await runCli(['local'], { tty: true, env: ENV });
 
     expect(status).toBe(0);
     expect(stdout).toMatch(/ACCOUNT\s+USER\s+OUTCOME/);
@@ -72,7 +55,7 @@ describe('mfa-remediation local (npm start)', () => {
   });
 
   it('rejects a bad flag with a usage error naming it', async () => {
-    const { status, stderr } = await runCli(['local', '--users', 'many']);
+    const { status, stderr } = await runCli(['local', '--users', 'many'], { env: ENV });
 
     expect(status).toBe(2);
     expect(stderr).toMatch(/--users/);

@@ -3,7 +3,6 @@
  * provisioned as serverless.yml does, and the real CLI (`mfa-remediation worker`) run in-process with injected
  * streams. Everything goes over HTTP through the unmodified AWS SDK v3 clients.
  */
-import { PassThrough } from 'node:stream';
 import {
   BatchImportFindingsCommand,
   GetFindingsCommand,
@@ -18,11 +17,11 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { ClientOptions } from '../../src/aws/clients.ts';
-import { main } from '../../src/cli/main.ts';
 import { Outcome } from '../../src/core/model.ts';
 import { type LocalCloud, startLocalCloud } from '../../src/local/cloud/server.ts';
 import { DEMO_ACCOUNT, DEMO_MEMBER_ACCOUNT } from '../../src/local/demo.ts';
 import { type LocalPipeline, type PipelineOptions, provisionPipeline } from '../../src/local/pipeline.ts';
+import { runCli } from '../helpers/cli.ts';
 
 export const ACCOUNT = DEMO_ACCOUNT;
 export const MEMBER = DEMO_MEMBER_ACCOUNT;
@@ -124,16 +123,7 @@ export async function startHarness(
       }
     },
     runWorker: async (extraEnv = {}) => {
-      const stdout = new PassThrough();
-      const stderr = new PassThrough();
-      const chunks = { out: '', err: '' };
-      stdout.on('data', (c: Buffer) => {
-        chunks.out += c.toString('utf8');
-      });
-      stderr.on('data', (c: Buffer) => {
-        chunks.err += c.toString('utf8');
-      });
-      const status = await main(
+      const { status, stdout, stderr } = await runCli(
         [
           '--endpoint-url',
           cloud.url,
@@ -145,9 +135,6 @@ export async function startHarness(
           '--until-empty',
         ],
         {
-          stdout,
-          stderr,
-          stdin: new PassThrough(),
           env: {
             AWS_REGION: 'us-east-1',
             AWS_ACCESS_KEY_ID: 'e2e',
@@ -162,10 +149,8 @@ export async function startHarness(
       );
       return {
         status,
-        stats: chunks.out.trim()
-          ? JSON.parse(chunks.out)
-          : { batches: 0, received: 0, acknowledged: 0, retried: 0 },
-        stderr: chunks.err,
+        stats: stdout.trim() ? JSON.parse(stdout) : { batches: 0, received: 0, acknowledged: 0, retried: 0 },
+        stderr,
       };
     },
     outcomes: async () => {

@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import {
   GenerateCredentialReportCommand,
   GetCredentialReportCommand,
@@ -9,8 +8,7 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/context.ts';
-import { main } from '../../src/cli/main.ts';
+import { runCli } from '../helpers/cli.ts';
 import { renderReport } from '../helpers/fake-reports.ts';
 
 const SELF = '111111111111';
@@ -19,25 +17,17 @@ const iamMock = mockClient(IAMClient);
 const sqsMock = mockClient(SQSClient);
 const stsMock = mockClient(STSClient);
 
-function io(options: { tty?: boolean; env?: Record<string, string> } = {}) {
-  const stdout = Object.assign(new PassThrough(), { isTTY: options.tty ?? false });
-  const stderr = Object.assign(new PassThrough(), { isTTY: options.tty ?? false });
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (chunk) => out.push(String(chunk)));
-  stderr.on('data', (chunk) => err.push(String(chunk)));
-  const value: CliIo = {
-    stdout,
-    stderr,
-    stdin: new PassThrough(),
+/** `mfa-remediation sweep …argv` with test credentials (the SDK clients are mocked). */
+function sweep(argv: string[], options: { tty?: boolean; env?: Record<string, string> } = {}) {
+  return runCli(['sweep', ...argv], {
+    tty: options.tty,
     env: {
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
       ...options.env,
     },
-  };
-  return { io: value, out: () => out.join(''), err: () => err.join('') };
+  });
 }
 
 beforeEach(() => {
@@ -76,15 +66,14 @@ beforeEach(() => {
 
 describe('mfa-remediation sweep', () => {
   it('sweeps the own account, enqueues and prints one JSON document', async () => {
-    // Prepare
-    const t = io({ env: { REMEDIATION_QUEUE_URL: QUEUE } });
-
-    // Act
-    const status = await main(['sweep', '--output', 'json'], t.io);
+    // Act (Prepare: the mocks in beforeEach)
+    const { status, stdout, stderr } = await sweep(['--output', 'json'], {
+      env: { REMEDIATION_QUEUE_URL: QUEUE },
+    });
 
     // Assess
     expect(status).toBe(0);
-    const doc = JSON.parse(t.out());
+    const doc = JSON.parse(stdout);
     expect(doc.accounts).toEqual([
       expect.objectContaining({
         accountId: SELF,
@@ -101,25 +90,23 @@ describe('mfa-remediation sweep', () => {
     expect(doc.accounts[0].nonCompliantUsers).toBeUndefined();
     const entries = sqsMock.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries ?? [];
     expect(entries.map((e) => JSON.parse(e.MessageBody ?? '').userName)).toEqual(['alice']);
-    expect(t.err()).not.toContain('\r');
+    expect(stderr).not.toContain('\r');
   });
 
   it('--no-enqueue lists the users in a table and sends nothing (no queue needed)', async () => {
-    const t = io();
-    const status = await main(['sweep', '--no-enqueue', '--output', 'table'], t.io);
+    const { status, stdout } = await sweep(['--no-enqueue', '--output', 'table']);
     expect(status).toBe(0);
-    expect(t.out()).toMatch(/Account 111111111111: 1 user\(s\) without MFA/);
-    expect(t.out()).toMatch(/USER\s+PASSWORD\s+ACCESS KEYS\s+CONTAINED\n-+.*\nalice\s+yes\s+0\s+no/);
-    expect(t.out()).toMatch(/ACCOUNT\s+STATUS\s+SCANNED\s+NON-COMPLIANT/);
-    expect(t.out()).toMatch(/111111111111\s+ok\s+2\s+1\s+0\s+0\s+MISSING/);
+    expect(stdout).toMatch(/Account 111111111111: 1 user\(s\) without MFA/);
+    expect(stdout).toMatch(/USER\s+PASSWORD\s+ACCESS KEYS\s+CONTAINED\n-+.*\nalice\s+yes\s+0\s+no/);
+    expect(stdout).toMatch(/ACCOUNT\s+STATUS\s+SCANNED\s+NON-COMPLIANT/);
+    expect(stdout).toMatch(/111111111111\s+ok\s+2\s+1\s+0\s+0\s+MISSING/);
     expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
   });
 
   it('--dry-run enqueues nothing and marks the summary', async () => {
-    const t = io();
-    const status = await main(['sweep', '--dry-run', '--output', 'json'], t.io);
+    const { status, stdout } = await sweep(['--dry-run', '--output', 'json']);
     expect(status).toBe(0);
-    expect(JSON.parse(t.out()).accounts[0].summary).toMatchObject({
+    expect(JSON.parse(stdout).accounts[0].summary).toMatchObject({
       dryRun: true,
       enqueued: 0,
       nonCompliant: 1,
@@ -128,13 +115,11 @@ describe('mfa-remediation sweep', () => {
   });
 
   it('draws a progress bar on a terminal, but not with --output json', async () => {
-    const tty = io({ tty: true });
-    await main(['sweep', '--no-enqueue'], tty.io);
-    expect(tty.err()).toMatch(/sweep \[#+\] 1\/1 accounts/);
+    const tty = await sweep(['--no-enqueue'], { tty: true });
+    expect(tty.stderr).toMatch(/sweep \[#+\] 1\/1 accounts/);
 
-    const json = io({ tty: true });
-    await main(['sweep', '--no-enqueue', '--output', 'json'], json.io);
-    expect(json.err()).not.toMatch(/sweep \[/);
+    const json = await sweep(['--no-enqueue', '--output', 'json'], { tty: true });
+    expect(json.stderr).not.toMatch(/sweep \[/);
   });
 
   it('keeps sweeping the other accounts when one fails, and exits 1', async () => {
@@ -144,28 +129,23 @@ describe('mfa-remediation sweep', () => {
       .on(GenerateCredentialReportCommand)
       .resolvesOnce({ State: 'COMPLETE' })
       .rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
-    const t = io();
 
     // Act
-    const status = await main(
-      [
-        'sweep',
-        '--account',
-        SELF,
-        '--account',
-        member,
-        '--concurrency',
-        '1',
-        '--no-enqueue',
-        '--output',
-        'json',
-      ],
-      t.io,
-    );
+    const { status, stdout } = await sweep([
+      '--account',
+      SELF,
+      '--account',
+      member,
+      '--concurrency',
+      '1',
+      '--no-enqueue',
+      '--output',
+      'json',
+    ]);
 
     // Assess
     expect(status).toBe(1);
-    const doc = JSON.parse(t.out());
+    const doc = JSON.parse(stdout);
     expect(doc.accounts.map((a: { accountId: string; status: string }) => [a.accountId, a.status])).toEqual([
       [SELF, 'ok'],
       [member, 'failed'],
@@ -174,24 +154,24 @@ describe('mfa-remediation sweep', () => {
   });
 
   it('skips accounts outside ALLOWED_ACCOUNTS when it is set', async () => {
-    const t = io({ env: { ALLOWED_ACCOUNTS: SELF } });
-    const status = await main(
-      ['sweep', '--account', '222222222222', '--no-enqueue', '--output', 'json'],
-      t.io,
+    const { status, stdout } = await sweep(
+      ['--account', '222222222222', '--no-enqueue', '--output', 'json'],
+      {
+        env: { ALLOWED_ACCOUNTS: SELF },
+      },
     );
     expect(status).toBe(0);
-    const doc = JSON.parse(t.out());
+    const doc = JSON.parse(stdout);
     expect(doc.accounts).toEqual([]);
     expect(doc.skipped).toEqual([{ accountId: '222222222222', reason: 'not in ALLOWED_ACCOUNTS' }]);
   });
 
   it('is a usage error to enqueue without a queue, or to combine --account with --all-accounts', async () => {
-    const noQueue = io();
-    expect(await main(['sweep'], noQueue.io)).toBe(2);
-    expect(noQueue.err()).toMatch(/REMEDIATION_QUEUE_URL/);
+    const noQueue = await sweep([]);
+    expect(noQueue.status).toBe(2);
+    expect(noQueue.stderr).toMatch(/REMEDIATION_QUEUE_URL/);
 
-    const both = io();
-    expect(await main(['sweep', '--account', SELF, '--all-accounts', '--no-enqueue'], both.io)).toBe(2);
-    expect(await main(['sweep', '--account', '12'], io().io)).toBe(2);
+    expect((await sweep(['--account', SELF, '--all-accounts', '--no-enqueue'])).status).toBe(2);
+    expect((await sweep(['--account', '12'])).status).toBe(2);
   });
 });
