@@ -111,9 +111,12 @@ function requireKey(user: IamUser, accessKeyId: string): AccessKeyRecord {
 
 /** The sorted user listing ListUsers and ListEntitiesForPolicy page through. */
 export function sortedUsers(account: IamAccount, pathPrefix = '/'): IamUser[] {
-  return [...account.users.values()]
-    .filter((u) => u.path.startsWith(pathPrefix))
-    .sort(byKey((u) => userKey(u.userName)));
+  // Sorted by the map's keys, which are already the userKey: lower-casing both names at every comparison
+  // doubled the cost of each ListUsers page in a 10,000-user account.
+  return [...account.users]
+    .filter(([, user]) => user.path.startsWith(pathPrefix))
+    .sort(byKey(([key]) => key))
+    .map(([, user]) => user);
 }
 
 export const userHandlers: Record<string, IamHandler> = {
