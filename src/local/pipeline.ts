@@ -13,7 +13,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { ClientOptions } from '../aws/clients.ts';
-import type { Outcome } from '../core/model.ts';
+import { OUTCOME_SCHEMA_ID, type Outcome } from '../core/model.ts';
 
 export interface LocalPipeline {
   readonly queueUrl: string;
@@ -113,5 +113,5 @@ export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<stri
 export async function drainOutcomes(sqs: SQSClient, pipeline: LocalPipeline): Promise<Outcome[]> {
   return (await drainQueue(sqs, pipeline.outcomesQueueUrl))
     .map((body) => JSON.parse(body) as Outcome)
-    .filter((o) => o.schema === 'mfa-remediation/outcome@1');
+    .filter((o) => o.schema === OUTCOME_SCHEMA_ID);
 }

@@ -13,7 +13,7 @@ import { guardPolicyArn, NAMES, type Outcome, type OutcomeName } from '../core/m
 import type { Logger } from '../logger.ts';
 import { createRuntime } from '../runtime.ts';
 import { createPoller } from '../worker/poller.ts';
-import { startLocalCloud } from './cloud/server.ts';
+import { type LocalCloud, startLocalCloud } from './cloud/server.ts';
 import { DEMO_ACCOUNT, DEMO_MEMBER_ACCOUNT, type DemoUser, demoUsers } from './demo.ts';
 import { makeConfigEvent, makeFinding, makeSecurityHubEvent } from './findings.ts';
 import { drainOutcomes, drainQueue, provisionPipeline } from './pipeline.ts';
@@ -58,11 +58,7 @@ async function memberCredentials(sts: STSClient, accountId: string) {
 }
 
 /** Seeds users per account, then contains the ones the story says were contained before. */
-async function seedUsers(
-  cloud: Awaited<ReturnType<typeof startLocalCloud>>,
-  clientOptions: ClientOptions,
-  users: DemoUser[],
-) {
+async function seedUsers(cloud: LocalCloud, clientOptions: ClientOptions, users: DemoUser[]) {
   const userIds = new Map<string, string>();
   const sts = new STSClient(clientOptions);
   for (const accountId of [DEMO_ACCOUNT, DEMO_MEMBER_ACCOUNT]) {
@@ -77,8 +73,8 @@ async function seedUsers(
           accessKeys: u.accessKeys,
           tags: u.tags,
         })),
-    }) as { users?: { userName: string; userId: string }[] };
-    for (const u of result.users ?? []) userIds.set(`${accountId}/${u.userName}`, u.userId);
+    });
+    for (const u of result.users) userIds.set(`${accountId}/${u.userName}`, u.userId);
     const contained = users.filter((u) => u.accountId === accountId && u.contained);
     if (contained.length === 0) continue;
     const iam = new IAMClient({
