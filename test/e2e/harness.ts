@@ -9,7 +9,6 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import {
-  DeleteMessageCommand,
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
@@ -20,7 +19,12 @@ import type { ClientOptions } from '../../src/aws/clients.ts';
 import { Outcome } from '../../src/core/model.ts';
 import { type LocalCloud, startLocalCloud } from '../../src/local/cloud/server.ts';
 import { DEMO_ACCOUNT, DEMO_MEMBER_ACCOUNT } from '../../src/local/demo.ts';
-import { type LocalPipeline, type PipelineOptions, provisionPipeline } from '../../src/local/pipeline.ts';
+import {
+  drainOutcomes,
+  type LocalPipeline,
+  type PipelineOptions,
+  provisionPipeline,
+} from '../../src/local/pipeline.ts';
 import { runCli } from '../helpers/cli.ts';
 
 export const ACCOUNT = DEMO_ACCOUNT;
@@ -153,24 +157,8 @@ export async function startHarness(
         stderr,
       };
     },
-    outcomes: async () => {
-      const found: Outcome[] = [];
-      for (;;) {
-        const response = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: pipeline.outcomesQueueUrl, MaxNumberOfMessages: 10 }),
-        );
-        const messages = response.Messages ?? [];
-        if (messages.length === 0) return found;
-        for (const m of messages) {
-          const body = JSON.parse(m.Body ?? '{}') as { schema?: string };
-          // Parsing with the schema proves every published outcome is what docs/contract promise.
-          if (body.schema === 'mfa-remediation/outcome@1') found.push(Outcome.parse(body));
-          await sqs.send(
-            new DeleteMessageCommand({ QueueUrl: pipeline.outcomesQueueUrl, ReceiptHandle: m.ReceiptHandle }),
-          );
-        }
-      }
-    },
+    // Parsing with the schema proves every published outcome is what docs/contract promise.
+    outcomes: async () => (await drainOutcomes(sqs, pipeline)).map((o) => Outcome.parse(o)),
     deadLetters: async () => {
       const response = await sqs.send(
         new ReceiveMessageCommand({
