@@ -1,11 +1,13 @@
 /**
  * In-memory credential reports and task queue for sweep unit tests: a report is rendered as the CSV IAM
- * produces (root row first), generation takes a scriptable number of polls, and every call is counted.
+ * produces (the local cloud's columns, root row first), generation takes a scriptable number of polls, and
+ * every call is counted.
  */
 
 import type { TaskMessage } from '../../src/core/model.ts';
 import type { CredentialReportPort, CredentialReportState, TaskQueuePort } from '../../src/core/ports.ts';
 import { DependencyError } from '../../src/errors.ts';
+import { CREDENTIAL_REPORT_COLUMNS } from '../../src/local/cloud/iam-credential-report.ts';
 
 export interface ReportUser {
   userName: string;
@@ -14,86 +16,48 @@ export interface ReportUser {
   accessKeys?: number;
 }
 
-const HEADER = [
-  'user',
-  'arn',
-  'user_creation_time',
-  'password_enabled',
-  'password_last_used',
-  'password_last_changed',
-  'password_next_rotation',
-  'mfa_active',
-  'access_key_1_active',
-  'access_key_1_last_rotated',
-  'access_key_1_last_used_date',
-  'access_key_1_last_used_region',
-  'access_key_1_last_used_service',
-  'access_key_2_active',
-  'access_key_2_last_rotated',
-  'access_key_2_last_used_date',
-  'access_key_2_last_used_region',
-  'access_key_2_last_used_service',
-  'cert_1_active',
-  'cert_1_last_rotated',
-  'cert_2_active',
-  'cert_2_last_rotated',
-];
+const CREATED = '2026-01-01T00:00:00+00:00';
+const NA = 'N/A';
+const NO_CERTS = ['false', NA, 'false', NA];
 
-/** Renders a credential report CSV as IAM does, `<root_account>` first. */
+/** One access key's five columns: present and never used, or absent. */
+function keyColumns(present: boolean): string[] {
+  return [String(present), present ? CREATED : NA, NA, NA, NA];
+}
+
+/** Renders a credential report CSV as IAM does, `<root_account>` first, then `users` in the order given. */
 export function renderReport(accountId: string, users: readonly ReportUser[], rootMfa = true): string {
-  const created = '2026-01-01T00:00:00+00:00';
   const root = [
     '<root_account>',
     `arn:aws:iam::${accountId}:root`,
-    created,
+    CREATED,
     'not_supported',
     'no_information',
     'not_supported',
     'not_supported',
     String(rootMfa),
-    'false',
-    'N/A',
-    'N/A',
-    'N/A',
-    'N/A',
-    'false',
-    'N/A',
-    'N/A',
-    'N/A',
-    'N/A',
-    'false',
-    'N/A',
-    'false',
-    'N/A',
+    ...keyColumns(false),
+    ...keyColumns(false),
+    ...NO_CERTS,
   ];
   const rows = users.map((u) => {
+    const password = u.password ?? true;
     const keys = u.accessKeys ?? 0;
     return [
       u.userName,
       `arn:aws:iam::${accountId}:user/${u.userName}`,
-      created,
-      String(u.password ?? true),
-      u.password === false ? 'N/A' : 'no_information',
-      u.password === false ? 'N/A' : created,
-      'N/A',
+      CREATED,
+      String(password),
+      password ? 'no_information' : NA,
+      password ? CREATED : NA,
+      NA,
       String(u.mfa ?? false),
-      String(keys >= 1),
-      keys >= 1 ? created : 'N/A',
-      'N/A',
-      'N/A',
-      'N/A',
-      String(keys >= 2),
-      keys >= 2 ? created : 'N/A',
-      'N/A',
-      'N/A',
-      'N/A',
-      'false',
-      'N/A',
-      'false',
-      'N/A',
+      ...keyColumns(keys >= 1),
+      ...keyColumns(keys >= 2),
+      ...NO_CERTS,
     ];
   });
-  return [HEADER, root, ...rows].map((r) => r.join(',')).join('\n');
+  return [CREDENTIAL_REPORT_COLUMNS, root, ...rows].map((r) => r.join(',')).join('\n');
 }
 
 export interface FakeReports extends CredentialReportPort {
