@@ -8,14 +8,14 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { processBatch } from '../../src/core/batch.ts';
 import type { RecordInput } from '../../src/core/processor.ts';
-import { ACCOUNT, createTestDeps } from '../helpers/deps.ts';
 import {
   makeConfigEvent,
   makeFinding,
   makeSecurityHubEvent,
   makeTask,
   wrapInSns,
-} from '../helpers/findings.ts';
+} from '../../src/local/findings.ts';
+import { ACCOUNT, createTestDeps } from '../helpers/deps.ts';
 
 const FULL = process.env.RELIABILITY_SCALE === 'full';
 const RUNS = FULL ? 2000 : 150;

@@ -20,8 +20,8 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escrowSecretName, type Outcome, TAGS } from '../../src/core/model.ts';
 import { consecutiveCodes } from '../../src/core/totp.ts';
+import { makeFinding, makeSecurityHubEvent, makeTask } from '../../src/local/findings.ts';
 import { captureLogger } from '../helpers/deps.ts';
-import { makeFinding, makeSecurityHubEvent, makeTask } from '../helpers/findings.ts';
 import { MAIN_ACCOUNT, MEMBER_ACCOUNT } from '../helpers/reliability-population.ts';
 import { createInProcessWorker, readOutcomes, startWorld, type World } from '../helpers/reliability-world.ts';
 import {

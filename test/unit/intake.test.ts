@@ -15,7 +15,7 @@ import {
   toBody,
   userArn,
   wrapInSns,
-} from '../helpers/findings.ts';
+} from '../../src/local/findings.ts';
 
 const MESSAGE_ID = '5f1c2b3a-0000-4000-8000-00000000beef';
 const OTHER_ACCOUNT = '999999999999';

@@ -2,8 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { processBatch } from '../../src/core/batch.ts';
 import { guardPolicyArn } from '../../src/core/model.ts';
 import { processRecord, type RecordInput } from '../../src/core/processor.ts';
+import { makeFinding, makeSecurityHubEvent } from '../../src/local/findings.ts';
 import { ACCOUNT, createTestDeps } from '../helpers/deps.ts';
-import { makeFinding, makeSecurityHubEvent } from '../helpers/findings.ts';
 
 function task(body: Record<string, unknown>, overrides: Partial<RecordInput> = {}): RecordInput {
   return {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, renderSchemas, SCHEMA_FILES } from '../../scripts/generate-schemas.ts';
-import { makeTask } from '../helpers/findings.ts';
+import { makeTask } from '../../src/local/findings.ts';
 
 describe('schemas/ (contract §7)', () => {
   it.each(Object.keys(SCHEMA_FILES))('%s matches the zod schema it is generated from', (path) => {
