@@ -1,18 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createOrganizationsService } from '../../src/local/cloud/organizations.ts';
-import type { LocalCloudEnv, LocalRequest } from '../../src/local/cloud-types.ts';
+import type { LocalRequest } from '../../src/local/cloud-types.ts';
+import { ACCOUNT, type FakeEnv, fakeEnv, localRequest } from './local-cloud-support.ts';
 
-const MANAGEMENT = '123456789012';
+const MANAGEMENT = ACCOUNT;
 
-function fakeEnv(members: string[]): LocalCloudEnv {
+/** The organisation: the management account and `members`, of which those ending in 9 are suspended. */
+function organisationEnv(members: string[]): FakeEnv {
   const accounts = [MANAGEMENT, ...members];
-  return {
-    defaultAccountId: MANAGEMENT,
-    defaultRegion: 'us-east-1',
-    baseUrl: () => 'http://127.0.0.1:4566',
-    now: () => Date.parse('2026-11-23T10:00:00.000Z'),
-    knownAccounts: () => accounts,
-    addAccount: () => {},
+  return fakeEnv({
+    accounts,
     accountInfo: (id) =>
       accounts.includes(id)
         ? {
@@ -21,26 +18,20 @@ function fakeEnv(members: string[]): LocalCloudEnv {
             status: id.endsWith('9') ? 'SUSPENDED' : 'ACTIVE',
           }
         : undefined,
-  };
+  });
 }
 
 function request(operation: string, input: unknown, accountId = MANAGEMENT): LocalRequest {
-  return {
-    service: 'organizations',
-    region: 'us-east-1',
+  return localRequest('organizations', {
     accountId,
-    accessKeyId: 'AKIATEST',
-    method: 'POST',
-    path: '/',
-    query: new URLSearchParams(),
     headers: { 'x-amz-target': `AWSOrganizationsV20161128.${operation}` },
     body: JSON.stringify(input),
-  };
+  });
 }
 
 describe('Organizations emulator (unit)', () => {
   const members = Array.from({ length: 24 }, (_, i) => String(200000000000 + i));
-  const orgs = createOrganizationsService(fakeEnv(members));
+  const orgs = createOrganizationsService(organisationEnv(members));
   const call = async (operation: string, input: unknown, accountId?: string) => {
     const req = request(operation, input, accountId);
     return JSON.parse(String((await orgs.handle(req, orgs.operationOf(req))).body));

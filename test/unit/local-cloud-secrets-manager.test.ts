@@ -4,51 +4,25 @@ import {
   createSecretsManagerService,
   type SecretsManagerService,
 } from '../../src/local/cloud/secrets-manager.ts';
-import type { LocalCloudEnv, LocalRequest } from '../../src/local/cloud-types.ts';
+import { ACCOUNT, type FakeEnv, fakeEnv, type Json, localRequest } from './local-cloud-support.ts';
 
-const ACCOUNT = '123456789012';
 const OTHER = '210987654321';
 
-function fakeEnv(): LocalCloudEnv & { advance(ms: number): void } {
-  let now = Date.parse('2026-11-23T10:00:00.000Z');
-  return {
-    defaultAccountId: ACCOUNT,
-    defaultRegion: 'us-east-1',
-    baseUrl: () => 'http://127.0.0.1:4566',
-    now: () => now,
-    advance: (ms) => {
-      now += ms;
-    },
-    knownAccounts: () => [ACCOUNT, OTHER],
-    addAccount: () => {},
-    accountInfo: (id) => ({ id, name: 'local', status: 'ACTIVE' }),
-  };
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: test helper reads untyped JSON
-type Json = any;
-
 describe('Secrets Manager emulator (unit)', () => {
-  let env: ReturnType<typeof fakeEnv>;
+  let env: FakeEnv;
   let sm: SecretsManagerService;
   const call = async (operation: string, input: unknown, accountId = ACCOUNT): Promise<Json> => {
-    const req: LocalRequest = {
-      service: 'secretsmanager',
-      region: 'us-east-1',
+    const req = localRequest('secretsmanager', {
       accountId,
-      accessKeyId: 'AKIATEST',
-      method: 'POST',
-      path: '/',
-      query: new URLSearchParams(),
       headers: { 'x-amz-target': `secretsmanager.${operation}` },
       body: JSON.stringify(input),
-    };
+    });
     return JSON.parse(String((await sm.handle(req, sm.operationOf(req))).body));
   };
   const name = `mfa-remediation/${ACCOUNT}/bob`;
 
   beforeEach(() => {
-    env = fakeEnv();
+    env = fakeEnv({ accounts: [ACCOUNT, OTHER] });
     sm = createSecretsManagerService(env);
   });
 

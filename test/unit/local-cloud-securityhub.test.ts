@@ -1,25 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createSecurityHubService, type SecurityHubService } from '../../src/local/cloud/securityhub.ts';
-import { AwsApiError, type LocalCloudEnv, type LocalRequest } from '../../src/local/cloud-types.ts';
+import { AwsApiError, type LocalRequest } from '../../src/local/cloud-types.ts';
+import { ACCOUNT, type FakeEnv, fakeEnv, type Json, localRequest } from './local-cloud-support.ts';
 
-const ACCOUNT = '123456789012';
 const PRODUCT = `arn:aws:securityhub:us-east-1:${ACCOUNT}:product/${ACCOUNT}/default`;
-
-function fakeEnv(): LocalCloudEnv & { advance(ms: number): void } {
-  let now = Date.parse('2026-11-23T10:00:00.000Z');
-  return {
-    defaultAccountId: ACCOUNT,
-    defaultRegion: 'us-east-1',
-    baseUrl: () => 'http://127.0.0.1:4566',
-    now: () => now,
-    advance: (ms) => {
-      now += ms;
-    },
-    knownAccounts: () => [ACCOUNT],
-    addAccount: () => {},
-    accountInfo: (id) => ({ id, name: 'local', status: 'ACTIVE' }),
-  };
-}
 
 /** A minimal valid ASFF finding for an IAM user lacking MFA. */
 function finding(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -41,21 +25,13 @@ function finding(id: string, overrides: Record<string, unknown> = {}): Record<st
   };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: test helper reads untyped JSON
-type Json = any;
-
 function request(method: string, path: string, body: unknown): LocalRequest {
-  return {
-    service: 'securityhub',
-    region: 'us-east-1',
-    accountId: ACCOUNT,
-    accessKeyId: 'AKIATEST',
+  return localRequest('securityhub', {
     method,
     path,
-    query: new URLSearchParams(),
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
-  };
+  });
 }
 
 async function call(hub: SecurityHubService, method: string, path: string, body: unknown): Promise<Json> {
@@ -71,7 +47,7 @@ const getFindings = (hub: SecurityHubService, body: unknown) => call(hub, 'POST'
 const update = (hub: SecurityHubService, body: unknown) => call(hub, 'PATCH', '/findings/batchupdate', body);
 
 describe('Security Hub emulator (unit)', () => {
-  let env: ReturnType<typeof fakeEnv>;
+  let env: FakeEnv;
   let hub: SecurityHubService;
 
   beforeEach(() => {

@@ -2,35 +2,14 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createSnsService, type SnsService } from '../../src/local/cloud/sns.ts';
 import { matchesFilterPolicy, parseFilterPolicy } from '../../src/local/cloud/sns-filter.ts';
 import { createSqsService, type SqsService } from '../../src/local/cloud/sqs.ts';
-import { AwsApiError, type LocalCloudEnv, type LocalRequest } from '../../src/local/cloud-types.ts';
-
-const ACCOUNT = '123456789012';
-
-function fakeEnv(): LocalCloudEnv {
-  const now = Date.parse('2026-11-23T10:00:00.000Z');
-  return {
-    defaultAccountId: ACCOUNT,
-    defaultRegion: 'us-east-1',
-    baseUrl: () => 'http://127.0.0.1:4566',
-    now: () => now,
-    knownAccounts: () => [ACCOUNT],
-    addAccount: () => {},
-    accountInfo: (id) => ({ id, name: 'local', status: 'ACTIVE' }),
-  };
-}
+import { AwsApiError, type LocalRequest } from '../../src/local/cloud-types.ts';
+import { ACCOUNT, fakeEnv, localRequest } from './local-cloud-support.ts';
 
 function request(params: Record<string, string>): LocalRequest {
-  return {
-    service: 'sns',
-    region: 'us-east-1',
-    accountId: ACCOUNT,
-    accessKeyId: 'AKIATEST',
-    method: 'POST',
-    path: '/',
-    query: new URLSearchParams(),
+  return localRequest('sns', {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ Version: '2010-03-31', ...params }).toString(),
-  };
+  });
 }
 
 async function call(sns: SnsService, action: string, params: Record<string, string> = {}): Promise<string> {

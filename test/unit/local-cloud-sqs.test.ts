@@ -1,47 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createSqsService, type SqsService } from '../../src/local/cloud/sqs.ts';
 import { md5OfBody, md5OfMessageAttributes } from '../../src/local/cloud/sqs-md5.ts';
-import {
-  AwsApiError,
-  type LocalCloudEnv,
-  type LocalRequest,
-  type LocalResponse,
-} from '../../src/local/cloud-types.ts';
-
-const ACCOUNT = '123456789012';
-
-function fakeEnv(): LocalCloudEnv & { advance(ms: number): void } {
-  let now = Date.parse('2026-11-23T10:00:00.000Z');
-  return {
-    defaultAccountId: ACCOUNT,
-    defaultRegion: 'us-east-1',
-    baseUrl: () => 'http://127.0.0.1:4566',
-    now: () => now,
-    advance: (ms) => {
-      now += ms;
-    },
-    knownAccounts: () => [ACCOUNT],
-    addAccount: () => {},
-    accountInfo: (id) => ({ id, name: 'local', status: 'ACTIVE' }),
-  };
-}
+import { AwsApiError, type LocalRequest, type LocalResponse } from '../../src/local/cloud-types.ts';
+import { ACCOUNT, type FakeEnv, fakeEnv, type Json, localRequest } from './local-cloud-support.ts';
 
 function request(operation: string, input: unknown): LocalRequest {
-  return {
-    service: 'sqs',
-    region: 'us-east-1',
-    accountId: ACCOUNT,
-    accessKeyId: 'AKIATEST',
-    method: 'POST',
-    path: '/',
-    query: new URLSearchParams(),
+  return localRequest('sqs', {
     headers: { 'x-amz-target': `AmazonSQS.${operation}`, 'content-type': 'application/x-amz-json-1.0' },
     body: JSON.stringify(input),
-  };
+  });
 }
-
-// biome-ignore lint/suspicious/noExplicitAny: test helper reads untyped JSON
-type Json = any;
 
 async function call(
   sqs: SqsService,
@@ -66,7 +34,7 @@ async function ok(sqs: SqsService, operation: string, input: unknown): Promise<J
 }
 
 describe('SQS emulator (unit)', () => {
-  let env: ReturnType<typeof fakeEnv>;
+  let env: FakeEnv;
   let sqs: SqsService;
   let queueUrl: string;
 
