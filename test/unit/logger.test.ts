@@ -1,17 +1,5 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.ts';
-
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { lines, log: createLogger({ level: 'debug', destination }) };
-}
+import { captureLogger } from '../helpers/deps.ts';
 
 describe('logger redaction', () => {
   it('never writes seeds, codes, passwords or credentials at any depth', () => {
@@ -24,7 +12,7 @@ describe('logger redaction', () => {
       SessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN',
       otpauthUri: 'otpauth://totp/AWS:alice?secret=JBSWY3DPEHPK3PXP',
     };
-    const { lines, log } = capture();
+    const { lines, log } = captureLogger();
     log.info(secrets, 'top');
     log.info({ task: secrets }, 'one_deep');
     log.info({ record: { task: secrets } }, 'two_deep');
@@ -38,7 +26,7 @@ describe('logger redaction', () => {
   });
 
   it('writes JSON lines with level labels and ISO times', () => {
-    const { lines, log } = capture();
+    const { lines, log } = captureLogger();
     log.info({ outcome: 'remediated' }, 'outcome');
     const line = JSON.parse(lines[0] ?? '{}');
     expect(line).toMatchObject({
