@@ -10,6 +10,7 @@ import { escrowSecretName, NAMES } from '../../src/core/model.ts';
 import { consecutiveCodes, seedFromUri } from '../../src/core/totp.ts';
 import type { LocalCloud } from '../../src/local/cloud/server.ts';
 import { createRuntime, type Runtime } from '../../src/runtime.ts';
+import { ourSerial } from './custodial.ts';
 import { captureLogger } from './deps.ts';
 
 export const CLOUD_ACCOUNT = '123456789012';
@@ -40,7 +41,7 @@ export function createCloudDeps(cloud: LocalCloud, config: Partial<Config> = {})
 }
 
 export function cloudSerial(userName: string): string {
-  return `arn:aws:iam::${CLOUD_ACCOUNT}:mfa${NAMES.devicePath}${userName}`;
+  return ourSerial(userName, CLOUD_ACCOUNT);
 }
 
 /** The cloud's virtual devices under the product's path. */

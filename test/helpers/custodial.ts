@@ -17,15 +17,12 @@ export interface EnrolmentTestDeps extends TestDeps {
 export function createEnrolmentDeps(options: Parameters<typeof createTestDeps>[0] = {}): EnrolmentTestDeps {
   const base = createTestDeps(options);
   const secrets = createFakeSecrets();
+  const { selfAccountId, forAccount } = base.accounts;
   return Object.assign(base, {
     secrets,
     accounts: {
-      selfAccountId: async () => ACCOUNT,
-      forAccount: async (accountId: string) => {
-        const iam = base.iamFor.get(accountId);
-        if (!iam) throw Object.assign(new Error('not authorized to assume'), { name: 'AccessDenied' });
-        return { accountId, iam, secrets };
-      },
+      selfAccountId,
+      forAccount: async (accountId: string) => ({ ...(await forAccount(accountId)), secrets }),
     },
   });
 }
@@ -41,6 +38,7 @@ export function mfaMissing(userName: string, overrides: Partial<WorkItem> = {}):
   };
 }
 
+/** The serial number of the custodial device of `userName` (named after the user, under our path). */
 export function ourSerial(userName: string, accountId = ACCOUNT): string {
   return `arn:aws:iam::${accountId}:mfa${NAMES.devicePath}${userName}`;
 }

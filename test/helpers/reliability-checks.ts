@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import { escrowSecretName, guardPolicyArn, NAMES, type Outcome, TAGS } from '../../src/core/model.ts';
 import { seedFromUri } from '../../src/core/totp.ts';
 import type { LocalCloud } from '../../src/local/cloud/server.ts';
+import { ourSerial } from './custodial.ts';
 import {
   ACCOUNTS,
   EXPECTED_OUTCOMES,
@@ -168,7 +169,7 @@ export function expectEndState(
         );
         break;
       case 'custodial': {
-        const serial = `arn:aws:iam::${user.accountId}:mfa${NAMES.devicePath}${user.userName}`;
+        const serial = ourSerial(user.userName, user.accountId);
         check(remediationTags(state.tags).length === 0, 'no remediation tags');
         check(state.attachedPolicyArns.length === 0, 'no guard');
         check(JSON.stringify(state.mfaSerialNumbers) === JSON.stringify([serial]), 'one custodial device');
