@@ -4,7 +4,13 @@
  * notes). One findings store per local cloud: every caller sees every finding, as a Security Hub
  * administrator account sees its members' findings.
  */
-import { AwsApiError, type EmulatedService, type LocalCloudEnv, type LocalResponse } from '../cloud-types.ts';
+import {
+  AwsApiError,
+  type EmulatedService,
+  type LocalCloudEnv,
+  type LocalRequest,
+  type LocalResponse,
+} from '../cloud-types.ts';
 import { jsonResponse, parseJsonObject } from './json-protocol.ts';
 import { paginateByOffset } from './pagination.ts';
 import { asffViolation, mergeImported } from './securityhub-asff.ts';
@@ -159,6 +165,13 @@ export function createSecurityHubService(env: LocalCloudEnv): SecurityHubService
     };
   }
 
+  type Operation = (body: Record<string, unknown>, req: LocalRequest) => unknown;
+  const operations: Readonly<Record<string, Operation>> = {
+    BatchImportFindings: (body, req) => batchImportFindings(body, req.region || env.defaultRegion),
+    GetFindings: getFindings,
+    BatchUpdateFindings: batchUpdateFindings,
+  };
+
   return {
     name: 'securityhub',
     protocol: 'rest-json',
@@ -166,18 +179,11 @@ export function createSecurityHubService(env: LocalCloudEnv): SecurityHubService
     isWrite: (operation) => operation === 'BatchImportFindings' || operation === 'BatchUpdateFindings',
     handle(req, operation): LocalResponse {
       const body = parseJsonObject(req.body, () => invalidInput('The request body is not a JSON object.'));
-      const result =
-        operation === 'BatchImportFindings'
-          ? batchImportFindings(body, req.region || env.defaultRegion)
-          : operation === 'GetFindings'
-            ? getFindings(body)
-            : operation === 'BatchUpdateFindings'
-              ? batchUpdateFindings(body)
-              : undefined;
-      if (result === undefined) {
+      const run = operations[operation];
+      if (!run) {
         throw new AwsApiError('UnknownOperationException', `No route for ${req.method} ${req.path}.`, 404);
       }
-      return jsonResponse('rest-json', result);
+      return jsonResponse('rest-json', run(body, req));
     },
     reset() {
       findings.clear();
