@@ -8,13 +8,11 @@ import {
 } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCloud } from '../../../src/local/cloud/server.ts';
+import { type LocalCloud, startLocalCloud } from '../../../src/local/cloud/server.ts';
 import { clientOptions } from './support.ts';
 
-type Cloud = Awaited<ReturnType<typeof startLocalCloud>>;
-
 describe('local cloud: Organizations through the AWS SDK', () => {
-  let cloud: Cloud;
+  let cloud: LocalCloud;
   let orgs: OrganizationsClient;
 
   beforeAll(async () => {

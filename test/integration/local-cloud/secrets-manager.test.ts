@@ -11,13 +11,11 @@ import {
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCloud } from '../../../src/local/cloud/server.ts';
+import { type LocalCloud, startLocalCloud } from '../../../src/local/cloud/server.ts';
 import { clientOptions } from './support.ts';
 
-type Cloud = Awaited<ReturnType<typeof startLocalCloud>>;
-
 describe('local cloud: Secrets Manager through the AWS SDK', () => {
-  let cloud: Cloud;
+  let cloud: LocalCloud;
   let sm: SecretsManagerClient;
 
   beforeAll(async () => {

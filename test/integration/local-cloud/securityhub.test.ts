@@ -8,10 +8,8 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCloud } from '../../../src/local/cloud/server.ts';
+import { type LocalCloud, startLocalCloud } from '../../../src/local/cloud/server.ts';
 import { clientOptions } from './support.ts';
-
-type Cloud = Awaited<ReturnType<typeof startLocalCloud>>;
 
 const ACCOUNT = '123456789012';
 const PRODUCT = `arn:aws:securityhub:us-east-1:${ACCOUNT}:product/${ACCOUNT}/default`;
@@ -36,7 +34,7 @@ function finding(user: string, controlId = 'IAM.5'): AwsSecurityFinding {
 }
 
 describe('local cloud: Security Hub through the AWS SDK', () => {
-  let cloud: Cloud;
+  let cloud: LocalCloud;
   let hub: SecurityHubClient;
 
   beforeAll(async () => {

@@ -19,13 +19,11 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCloud } from '../../../src/local/cloud/server.ts';
+import { type LocalCloud, startLocalCloud } from '../../../src/local/cloud/server.ts';
 import { clientOptions } from './support.ts';
 
-type Cloud = Awaited<ReturnType<typeof startLocalCloud>>;
-
 describe('local cloud: SNS → SQS through the AWS SDK', () => {
-  let cloud: Cloud;
+  let cloud: LocalCloud;
   let sns: SNSClient;
   let sqs: SQSClient;
   let counter = 0;

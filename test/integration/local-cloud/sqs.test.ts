@@ -19,15 +19,13 @@ import {
   TooManyEntriesInBatchRequest,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCloud } from '../../../src/local/cloud/server.ts';
+import { type LocalCloud, startLocalCloud } from '../../../src/local/cloud/server.ts';
 import { clientOptions } from './support.ts';
-
-type Cloud = Awaited<ReturnType<typeof startLocalCloud>>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('local cloud: SQS through the AWS SDK', () => {
-  let cloud: Cloud;
+  let cloud: LocalCloud;
   let sqs: SQSClient;
   let counter = 0;
 
