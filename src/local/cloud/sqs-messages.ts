@@ -148,7 +148,6 @@ export function createMessageOperations(store: SqsStore, env: LocalCloudEnv) {
   }
 
   return {
-    send,
     sendMessage,
     sendMessageBatch,
     receiveMessage,
