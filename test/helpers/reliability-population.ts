@@ -235,7 +235,7 @@ export function buildMessages(users: readonly PlannedUser[], seed: number): Plan
   return messages;
 }
 
-/** The population of a run: users, then messages (which need the seeded users' ids). */
+/** The findings and tasks the messages report (a malformed body reports none). */
 export function countFindings(messages: readonly PlannedMessage[]): number {
   return messages.reduce((n, m) => n + m.items.length, 0);
 }

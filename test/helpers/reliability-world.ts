@@ -26,7 +26,16 @@ import {
   expectSideEffectsOnce,
   type ParkedMessage,
 } from './reliability-checks.ts';
-import { ACCOUNTS, type PlannedMessage, type PlannedUser } from './reliability-population.ts';
+import {
+  ACCOUNTS,
+  buildMessages,
+  type PlannedMessage,
+  type PlannedUser,
+  type PopulationOptions,
+  planPopulation,
+  seedPopulation,
+  sendMessages,
+} from './reliability-population.ts';
 import { findLeaks, type SecretSet, secretsFromCloud, secretsFromWire } from './secrets-scan.ts';
 import { startWireTap, type WireExchange, type WireTap } from './wire-tap.ts';
 
@@ -104,6 +113,21 @@ export async function startWorld(options: {
       await cloud.close();
     },
   };
+}
+
+/**
+ * The run's population, in the cloud and on the queue: the users planned and seeded first (Config events name
+ * users by the id seeding gives them), then the messages reporting them built and sent.
+ */
+export async function populate(
+  world: World,
+  options: PopulationOptions,
+): Promise<{ users: PlannedUser[]; messages: PlannedMessage[] }> {
+  const users = planPopulation(options);
+  await seedPopulation(world.cloud, world.direct, users, world.clock.now());
+  const messages = buildMessages(users, options.seed);
+  await sendMessages(world.sqs, world.pipeline.queueUrl, messages);
+  return { users, messages };
 }
 
 /** Messages still on a queue: visible, in flight or backed off, and delayed. */

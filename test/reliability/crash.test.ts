@@ -17,20 +17,13 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { ENROLLING_TAG } from '../../src/core/custodial.ts';
 import { createPrng } from '../../src/local/cloud/faults.ts';
 import { isAppliedWrite } from '../helpers/reliability-checks.ts';
-import {
-  buildMessages,
-  countFindings,
-  MAIN_ACCOUNT,
-  MEMBER_ACCOUNT,
-  planPopulation,
-  seedPopulation,
-  sendMessages,
-} from '../helpers/reliability-population.ts';
+import { countFindings, MAIN_ACCOUNT, MEMBER_ACCOUNT } from '../helpers/reliability-population.ts';
 import {
   assessRun,
   CLOCK_STEP_MS,
   describeRun,
   FULL,
+  populate,
   queueDepth,
   startWorld,
   type World,
@@ -177,10 +170,7 @@ describe('crash safety', () => {
       // Prepare.
       const { cloud, clock, pipeline, sqs } = world;
       const random = createPrng(SEED);
-      const users = planPopulation({ findings: FINDINGS, seed: SEED, custodial: 20 });
-      await seedPopulation(cloud, world.direct, users, clock.now());
-      const messages = buildMessages(users, SEED);
-      await sendMessages(sqs, pipeline.queueUrl, messages);
+      const { users, messages } = await populate(world, { findings: FINDINGS, seed: SEED, custodial: 20 });
 
       // Act: kill, move the clock past what the dead worker held, restart; then run until the queue is empty.
       const lives: WorkerLife[] = [];

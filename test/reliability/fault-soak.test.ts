@@ -12,13 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { captureLogger } from '../helpers/deps.ts';
-import {
-  buildMessages,
-  countFindings,
-  planPopulation,
-  seedPopulation,
-  sendMessages,
-} from '../helpers/reliability-population.ts';
+import { countFindings } from '../helpers/reliability-population.ts';
 import {
   assessRun,
   CLOCK_STEP_MS,
@@ -26,6 +20,7 @@ import {
   createInProcessWorker,
   describeRun,
   FULL,
+  populate,
   queueDepth,
   startWorld,
   type World,
@@ -75,10 +70,7 @@ describe('fault soak', () => {
       });
       // Prepare: the population, seeded straight into the cloud; then the faults; then the worker.
       const { cloud, clock, pipeline, sqs } = world;
-      const users = planPopulation({ findings: FINDINGS, seed: SEED });
-      await seedPopulation(cloud, world.direct, users, clock.now());
-      const messages = buildMessages(users, SEED);
-      await sendMessages(sqs, pipeline.queueUrl, messages);
+      const { users, messages } = await populate(world, { findings: FINDINGS, seed: SEED });
       // The first batch meets an SNS outage on top of the faults: its records do their IAM work, cannot
       // publish, and must come back through tier 2 (which the random faults alone may not make happen).
       cloud.setFaults(`${FAULTS},${OUTAGE}`);
