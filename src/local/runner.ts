@@ -139,7 +139,9 @@ async function sendFindings(
 export async function runLocalDemo(options: LocalRunOptions): Promise<LocalRunSummary> {
   const started = Date.now();
   const now = options.now ?? new Date();
-  const cloud = await startLocalCloud({ port: 0 });
+  // The demo's management account must be the cloud's default one: it is called with the demo's own
+  // credentials, the member account through AssumeRole.
+  const cloud = await startLocalCloud({ port: 0, defaultAccountId: DEMO_ACCOUNT });
   try {
     const clientOptions: ClientOptions = {
       endpoint: cloud.url,
