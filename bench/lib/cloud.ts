@@ -10,6 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ClientOptions } from '../../src/aws/clients.ts';
+import type { SeedRequest, SeedResult } from '../../src/local/cloud/seed.ts';
 import type { LocalCloudOptions } from '../../src/local/cloud/server.ts';
 import type { LocalCloudStats } from '../../src/local/cloud/stats.ts';
 
@@ -38,30 +39,14 @@ export interface BenchCloud {
   /** `POST /_local/latency`. */
   setLatency(ms: number): Promise<void>;
   /** `POST /_local/seed`; answers the seeded users. */
-  seed(body: SeedBody): Promise<SeedAnswer>;
+  seed(body: SeedRequest): Promise<SeedResult>;
   /** CPU time (user + system) the cloud's process has used so far, ms; undefined without Linux's /proc. */
   cpuMs(): number | undefined;
   close(): Promise<void>;
 }
 
-export interface SeedUser {
-  readonly userName: string;
-  readonly consolePassword?: boolean;
-  readonly mfa?: boolean;
-  readonly accessKeys?: number;
-  readonly tags?: Record<string, string>;
-}
-
-export interface SeedBody {
-  readonly accountId?: string;
-  readonly rootMfa?: boolean;
-  readonly users: readonly SeedUser[];
-}
-
-export interface SeedAnswer {
-  readonly accountId: string;
-  readonly users: { readonly userName: string; readonly userId: string }[];
-}
+/** A user as `POST /_local/seed` takes it. */
+export type SeedUser = NonNullable<SeedRequest['users']>[number];
 
 /** Spawns the cloud process and resolves once it prints `ready URL`. */
 export async function startBenchCloud(options: BenchCloudOptions = {}): Promise<BenchCloud> {
@@ -97,7 +82,7 @@ export async function startBenchCloud(options: BenchCloudOptions = {}): Promise<
     setLatency: async (ms) => {
       await admin('POST', '/_local/latency', { ms });
     },
-    seed: (body) => admin<SeedAnswer>('POST', '/_local/seed', body),
+    seed: (body) => admin<SeedResult>('POST', '/_local/seed', body),
     cpuMs: () => processCpuMs(child.pid),
     close: () => stopChild(child),
   };

@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { ClientOptions } from '../../src/aws/clients.ts';
 import { Outcome } from '../../src/core/model.ts';
+import type { SeedRequest } from '../../src/local/cloud/seed.ts';
 import { type LocalCloud, startLocalCloud } from '../../src/local/cloud/server.ts';
 import { DEMO_ACCOUNT, DEMO_MEMBER_ACCOUNT } from '../../src/local/demo.ts';
 import {
@@ -30,13 +31,8 @@ import { runCli } from '../helpers/cli.ts';
 export const ACCOUNT = DEMO_ACCOUNT;
 export const MEMBER = DEMO_MEMBER_ACCOUNT;
 
-export interface SeedUser {
-  userName: string;
-  consolePassword?: boolean;
-  mfa?: boolean;
-  accessKeys?: number;
-  tags?: Record<string, string>;
-}
+/** A user as `POST /_local/seed` takes it. */
+export type SeedUser = NonNullable<SeedRequest['users']>[number];
 
 export interface WorkerRun {
   readonly status: number;

@@ -18,6 +18,7 @@ import { createCredentialReportAdapter } from '../../src/aws/credential-report.t
 import { createTaskQueue } from '../../src/aws/task-queue.ts';
 import { guardPolicyArn, SweepSummary, type TaskMessage } from '../../src/core/model.ts';
 import { runAccountSweep, type SweepDeps } from '../../src/core/sweep.ts';
+import type { SeedRequest } from '../../src/local/cloud/seed.ts';
 import { type LocalCloud, startLocalCloud } from '../../src/local/cloud/server.ts';
 import { createRuntime } from '../../src/runtime.ts';
 import { createSweepScheduler } from '../../src/sweep-scheduler.ts';
@@ -25,12 +26,7 @@ import { captureLogger, testConfig } from '../helpers/deps.ts';
 
 const DEFAULT_ACCOUNT = '123456789012';
 
-interface SeedUser {
-  userName: string;
-  consolePassword?: boolean;
-  mfa?: boolean;
-  accessKeys?: number;
-}
+type SeedUser = NonNullable<SeedRequest['users']>[number];
 
 let cloud: LocalCloud;
 
