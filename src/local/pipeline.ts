@@ -8,11 +8,11 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { ClientOptions } from '../aws/clients.ts';
+import { queueArnOf } from '../aws/sqs.ts';
 import { OUTCOME_SCHEMA_ID, type Outcome } from '../core/model.ts';
 
 export interface LocalPipeline {
@@ -28,15 +28,6 @@ export interface PipelineOptions {
   readonly prefix?: string;
   readonly maxReceiveCount?: number;
   readonly visibilityTimeoutSeconds?: number;
-}
-
-async function queueArn(sqs: SQSClient, url: string): Promise<string> {
-  const attributes = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
-  );
-  const arn = attributes.Attributes?.QueueArn;
-  if (!arn) throw new Error(`no QueueArn for ${url}`);
-  return arn;
 }
 
 export async function provisionPipeline(
@@ -55,7 +46,7 @@ export async function provisionPipeline(
       Attributes: {
         VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 60),
         RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: await queueArn(sqs, deadLetterQueueUrl),
+          deadLetterTargetArn: await queueArnOf(sqs, deadLetterQueueUrl),
           maxReceiveCount,
         }),
       },
@@ -70,7 +61,7 @@ export async function provisionPipeline(
     new SubscribeCommand({
       TopicArn: topicArn,
       Protocol: 'sqs',
-      Endpoint: await queueArn(sqs, outcomesQueueUrl),
+      Endpoint: await queueArnOf(sqs, outcomesQueueUrl),
       Attributes: { RawMessageDelivery: 'true' },
     }),
   );
