@@ -1,5 +1,5 @@
 /**
- * Generates the JSON Schema files of `schemas/` from the zod schemas in `src/core/model.ts` (contract §7), so
+ * Generates the JSON Schema files of `schemas/` from the zod schemas in `src/core/model.ts` (docs/reference.md: Schemas), so
  * that producers and consumers in other languages validate against exactly what the code accepts and emits.
  * The schemas are never written by hand:
  *

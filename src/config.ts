@@ -1,5 +1,5 @@
 /**
- * Configuration from the environment (contract §5). Every value is trimmed and validated; an invalid one stops
+ * Configuration from the environment (docs/reference.md: Configuration). Every value is trimmed and validated; an invalid one stops
  * start-up with one line naming the variable, so a misconfigured deployment fails loudly instead of acting
  * on a guess.
  */
@@ -28,7 +28,7 @@ export interface Config {
   readonly escalation: Escalation;
   /** User names or glob patterns (`*`, `?`) exempt from remediation. */
   readonly exemptUsers: readonly string[];
-  /** Users enrolled custodially (issue 5), names or globs. */
+  /** Users enrolled custodially, names or globs. */
   readonly custodialUsers: readonly string[];
   /** `'self'` = only the worker's own account (resolved at run time), `'*'` = any. */
   readonly allowedAccounts: readonly string[] | '*' | 'self';

@@ -115,7 +115,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const tasks = config.remediationQueueUrl
     ? createTaskQueue(sqs, { queueUrl: config.remediationQueueUrl, log })
     : undefined;
-  // `sweep-account` tasks (issue 4) run the per-account sweep in the task's account.
+  // `sweep-account` tasks run the per-account sweep in the task's account.
   const sweepAccount = createSweepAccountRunner({ config, accounts, now, log, publisher, tasks });
   const base = { config, accounts, findings, now, log, userIdCache, publisher, sweepAccount };
 

@@ -1,5 +1,5 @@
 /**
- * Wiring of the scheduled sweep (issue 4): an EventBridge schedule invokes `handlers/sweep.ts`, which plans the
+ * Wiring of the scheduled sweep: an EventBridge schedule invokes `handlers/sweep.ts`, which plans the
  * accounts (`SWEEP_ACCOUNTS`, filtered by ALLOWED_ACCOUNTS) and enqueues one `sweep-account` task per account
  * onto the remediation queue. It sweeps nothing itself: the remediation worker runs each account's sweep.
  */

@@ -1,5 +1,5 @@
 /**
- * The local cloud in a process of its own, driven through its admin HTTP API (contract §6).
+ * The local cloud in a process of its own, driven through its admin HTTP API (docs/reference.md: Command line).
  *
  * The benchmarks measure the worker, not the emulator: in the same process the emulator's request handling
  * would share the worker's event loop and inflate exactly the client-side overhead we want to see. On its own

@@ -28,7 +28,7 @@ export interface GlobalOptions {
   dryRun?: boolean;
 }
 
-/** Exit statuses (contract §6). */
+/** Exit statuses (docs/reference.md: Command line). */
 export const EXIT = { ok: 0, workFailed: 1, usage: 2 } as const;
 
 export class CliContext {

@@ -1,5 +1,5 @@
 /**
- * The `mfa-remediation` command line (contract §6). Usage and configuration errors exit 2 with one line naming
+ * The `mfa-remediation` command line (docs/reference.md: Command line). Usage and configuration errors exit 2 with one line naming
  * the flag or variable; failed work exits 1; results go to stdout and logs to stderr.
  */
 import { readFileSync } from 'node:fs';

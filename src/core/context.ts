@@ -17,7 +17,7 @@ export interface WorkflowDeps {
   readonly log: Logger;
   /** Caches Config user-ID → user resolutions, per account (`account/userId`). */
   readonly userIdCache?: Map<string, { userName: string; arn: string }>;
-  /** Runs a per-account sweep (issue 4); absent where sweeps are not wired. */
+  /** Runs a per-account sweep; absent where sweeps are not wired. */
   readonly sweepAccount?: (work: WorkItem, item: ItemContext) => Promise<Outcome[]>;
   /** Publishes sweep summaries; used by `sweepAccount`. */
   readonly publisher?: OutcomePublisher;

@@ -1,5 +1,5 @@
 /**
- * Which Security Hub controls mean "this IAM user lacks MFA" (contract §2).
+ * Which Security Hub controls mean "this IAM user lacks MFA" (docs/reference.md: Messages).
  *
  * A finding names its control in one of three ways, depending on the account's settings and age:
  * - consolidated control findings (the default since 2023): `Compliance.SecurityControlId` (`IAM.5`) and

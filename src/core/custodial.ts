@@ -1,5 +1,5 @@
 /**
- * Custodial enrolment (issue 5, opt-in): for users tagged `mfa-remediation:custodial` or listed in
+ * Custodial enrolment (opt-in): for users tagged `mfa-remediation:custodial` or listed in
  * `CUSTODIAL_USERS`, in `enforce` mode, the product enrols a virtual MFA device itself and escrows the seed in
  * Secrets Manager (`mfa-remediation/<account>/<user>`), for shared or break-glass identities whose second
  * factor must be held by the organisation rather than by one person's phone.

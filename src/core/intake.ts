@@ -1,5 +1,5 @@
 /**
- * Message intake: one SQS message body → the items to process (contract §2).
+ * Message intake: one SQS message body → the items to process (docs/reference.md: Messages).
  *
  * Every body yields at least one item and nothing here throws: a body that is not JSON, not a known shape or
  * fails validation becomes a `rejected` item whose reason names the field, so the caller can park the raw

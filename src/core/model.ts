@@ -1,7 +1,7 @@
 /**
  * The product's data model: the tasks the worker executes and the outcomes it publishes. These zod schemas
  * are the single source of truth: intake validates with them, the code's types are inferred from them, and
- * the JSON Schema files in `schemas/` are generated from them (contract §7).
+ * the JSON Schema files in `schemas/` are generated from them (docs/reference.md: Schemas).
  */
 import { z } from 'zod';
 
@@ -57,7 +57,7 @@ export const SweepAccountTask = z.strictObject({
   scope: z.enum(['console-users', 'all-users']).optional(),
 });
 
-/** The product's own task messages (contract §2.5). */
+/** The product's own task messages (docs/reference.md: Messages). */
 export const TaskMessage = z.discriminatedUnion('type', [
   MfaMissingTask,
   VerifyTask,
@@ -131,7 +131,7 @@ export type Trigger = z.infer<typeof Trigger>;
 export const OUTCOME_SCHEMA_ID = 'mfa-remediation/outcome@1';
 export const SWEEP_SCHEMA_ID = 'mfa-remediation/sweep@1';
 
-/** One outcome message (contract §3). Absent optional fields are left out, never null. */
+/** One outcome message (docs/reference.md: Outcomes). Absent optional fields are left out, never null. */
 export const Outcome = z.strictObject({
   schema: z.literal(OUTCOME_SCHEMA_ID),
   outcome: OutcomeName,
@@ -150,7 +150,7 @@ export const Outcome = z.strictObject({
 });
 export type Outcome = z.infer<typeof Outcome>;
 
-/** The per-account summary a sweep publishes (issue 4). */
+/** The per-account summary a sweep publishes. */
 export const SweepSummary = z.strictObject({
   schema: z.literal(SWEEP_SCHEMA_ID),
   sweepId: z.string(),
@@ -168,7 +168,7 @@ export const SweepSummary = z.strictObject({
 });
 export type SweepSummary = z.infer<typeof SweepSummary>;
 
-/** Tags kept on IAM users (contract §4): the only state the product keeps. */
+/** Tags kept on IAM users (docs/reference.md: State on the IAM user): the only state the product keeps. */
 export const TAGS = {
   prefix: 'mfa-remediation:',
   state: 'mfa-remediation:state',
@@ -176,7 +176,7 @@ export const TAGS = {
   deadline: 'mfa-remediation:deadline',
   exempt: 'mfa-remediation:exempt',
   custodial: 'mfa-remediation:custodial',
-  /** Custodial enrolment's lease (see custodial.ts); an addition to contract §4. */
+  /** Custodial enrolment's lease (see custodial.ts); listed in docs/reference.md: State on the IAM user. */
   enrolling: 'mfa-remediation:enrolling',
 } as const;
 

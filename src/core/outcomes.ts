@@ -1,5 +1,5 @@
 /**
- * Building outcome messages (contract §3) and their SNS presentation: filterable message attributes and a
+ * Building outcome messages (docs/reference.md: Outcomes) and their SNS presentation: filterable message attributes and a
  * short human Subject. Outcomes are built only from fields we choose, never by spreading input, so that no
  * authentication code or seed can slip into one.
  */

@@ -67,7 +67,7 @@ export interface FindingsPort {
   ): Promise<'applied' | 'not-found'>;
 }
 
-/** Escrow of custodial seeds in Secrets Manager (issue 5). */
+/** Escrow of custodial seeds in Secrets Manager. */
 export interface SecretsPort {
   /** Writes (creates or updates) the secret; idempotent for the same token. */
   putSecret(input: {
@@ -96,7 +96,7 @@ export interface CredentialReport {
 }
 
 /**
- * The IAM reads of an audit sweep (issue 4), in one account. Their number does not grow with the number of
+ * The IAM reads of an audit sweep, in one account. Their number does not grow with the number of
  * users: the credential report lists every user in one document, and the guard policy's entities come from
  * one paginated ListEntitiesForPolicy.
  */
@@ -139,7 +139,7 @@ export interface AccountPorts {
   readonly accountId: string;
   readonly iam: IamPort;
   readonly secrets?: SecretsPort;
-  /** Credential-report reads for audit sweeps (issue 4). */
+  /** Credential-report reads for audit sweeps. */
   readonly reports?: CredentialReportPort;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The per-account audit sweep (issue 4): the safety net for accounts without Security Hub.
+ * The per-account audit sweep: the safety net for accounts without Security Hub.
  *
  * One sweep costs a bounded, constant number of IAM calls whatever the number of users: the credential
  * report (GenerateCredentialReport polls + one GetCredentialReport) lists every user with `password_enabled`

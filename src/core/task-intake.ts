@@ -1,5 +1,5 @@
 /**
- * The product's own task messages (contract §2.5) → one intake item, validated with `TaskMessage`.
+ * The product's own task messages (docs/reference.md: Messages) → one intake item, validated with `TaskMessage`.
  * `enrollment-codes` and `resync-codes` carry authentication codes: nothing here ever puts them in a reason.
  */
 import {
@@ -14,7 +14,7 @@ import {
 } from './intake-items.ts';
 import { AccountId, type IntakeItem, TaskMessage, type TaskType, type Trigger, UserName } from './model.ts';
 
-/** Every task `type` the product accepts, in contract order. */
+/** Every task `type` the product accepts, in the order docs/reference.md (Messages) lists them. */
 export const TASK_TYPES: readonly TaskType[] = TaskMessage.options.map((option) => option.shape.type.value);
 
 /** Turns a task message into a work item, or a rejection naming the field (under `path`). Never throws. */

@@ -1,5 +1,5 @@
 /**
- * The enrolment workflow for a user reported as lacking MFA (contract §2–§4, issue 2). IAM is the only source
+ * The enrolment workflow for a user reported as lacking MFA (docs/reference.md: Messages, Outcomes, State on the IAM user). IAM is the only source
  * of truth: whatever the trigger said, the user's devices, password and tags are read again, and every step
  * is idempotent so re-deliveries, duplicate findings and concurrent workers converge on the same end state.
  *

@@ -1,5 +1,5 @@
 /**
- * Factories for the messages the remediation queue receives (contract §2): Security Hub findings (ASFF) and
+ * Factories for the messages the remediation queue receives (docs/reference.md: Messages): Security Hub findings (ASFF) and
  * their EventBridge events, Config compliance changes, the product's task messages and SNS envelopes.
  * Shapes follow what AWS actually sends (see `test/fixtures/` for full samples); every factory returns a
  * plain JSON-ready object, and `toBody` turns any of them into an SQS message body.
@@ -260,7 +260,7 @@ export function makeConfigEvent(options: ConfigEventOptions = {}): Record<string
   };
 }
 
-/** Valid task messages of each type (contract §2.5), with `overrides` applied; `undefined` removes a field. */
+/** Valid task messages of each type (docs/reference.md: Messages), with `overrides` applied; `undefined` removes a field. */
 export function makeTask(
   type: 'mfa-missing' | 'verify' | 'enrollment-codes' | 'resync-codes' | 'sweep-account' | (string & {}),
   overrides: Record<string, unknown> = {},

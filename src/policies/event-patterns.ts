@@ -1,11 +1,11 @@
 /**
  * EventBridge patterns that route findings to the remediation queue. Rendered by `scripts/render-policies.ts`
- * into `deploy/*.json`, which `serverless.yml` embeds; the worker validates every message again (contract §2),
+ * into `deploy/*.json`, which `serverless.yml` embeds; the worker validates every message again (docs/reference.md: Messages),
  * so these patterns only keep unrelated traffic (and cost) off the queue.
  */
 
 /**
- * Security Hub control findings that mean "this IAM user lacks MFA" (contract §2): consolidated control
+ * Security Hub control findings that mean "this IAM user lacks MFA" (docs/reference.md: Messages): consolidated control
  * findings carry `Compliance.SecurityControlId`; accounts without consolidated findings are recognised by
  * the standard-specific `GeneratorId`.
  */

@@ -20,7 +20,7 @@
  * - `sts:GetSessionToken` stays outside the deny so a programmatic user who has just enrolled can obtain
  *   MFA-authenticated session credentials; without MFA codes those credentials are still denied by this policy.
  * - `BoolIfExists` (not `Bool`) so that long-term access keys, whose requests carry no
- *   `aws:MultiFactorAuthPresent` key at all, are denied too (contract: containing programmatic users breaks
+ *   `aws:MultiFactorAuthPresent` key at all, are denied too (docs/reference.md, Configuration: containing programmatic users breaks
  *   their keys, which is why it is opt-in).
  */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a JS placeholder

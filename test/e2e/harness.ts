@@ -153,7 +153,7 @@ export async function startHarness(
         stderr,
       };
     },
-    // Parsing with the schema proves every published outcome is what docs/contract promise.
+    // Parsing with the schema proves every published outcome is what docs/reference.md promises.
     outcomes: async () => (await drainOutcomes(sqs, pipeline)).map((o) => Outcome.parse(o)),
     deadLetters: async () => {
       const response = await sqs.send(

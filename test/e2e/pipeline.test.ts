@@ -1,5 +1,5 @@
 /**
- * The whole pipeline end to end (issue 3): Security Hub findings imported into the local cloud and their
+ * The whole pipeline end to end: Security Hub findings imported into the local cloud and their
  * EventBridge events on the remediation queue → `mfa-remediation worker` → IAM end state, Security Hub
  * workflow and outcome messages read back from a queue subscribed to the outcome topic. Then the same under
  * injected faults: tier-1 retries absorb sporadic conflicts, tier-2 backs a stuck record off through SQS, and

@@ -1,5 +1,5 @@
 /**
- * The checks every reliability run ends with (issue 7): a terminal outcome per finding (at least once), the
+ * The checks every reliability run ends with: a terminal outcome per finding (at least once), the
  * dead-letter queue holding only what the design parks there, each user's IAM end state as its story
  * requires, and no side effect twice — counted from the writes the cloud applied, as seen on the wire.
  */

@@ -1,5 +1,5 @@
 /**
- * The reliability suite's population (issue 7): users in two accounts, each with a story that decides its
+ * The reliability suite's population: users in two accounts, each with a story that decides its
  * outcomes and its IAM end state — lacking MFA, compliant, exempt, programmatic only, contained earlier and
  * enrolled since, enrolled custodially, or gone — and the messages that report them, as they reach the
  * queue: Security Hub events of several findings, bare findings, Config changes, task messages, twin findings

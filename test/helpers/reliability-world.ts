@@ -1,5 +1,5 @@
 /**
- * The world of a reliability run (issue 7): the local cloud on a clock the test moves forward, a wire tap in
+ * The world of a reliability run: the local cloud on a clock the test moves forward, a wire tap in
  * front of it (the worker's endpoint), the product's queues and topic, and what is read back at the end —
  * queue depths, the dead-letter queue, every published outcome — plus {@link assessRun}, which applies every
  * check of `reliability-checks.ts` and the secrets scan to a finished run.

@@ -1,5 +1,5 @@
 /**
- * The secrets scan of the reliability suite (issue 7, contract §3: "Outcomes never contain a TOTP seed, an
+ * The secrets scan of the reliability suite (docs/reference.md, Outcomes: "Outcomes never contain a TOTP seed, an
  * authentication code, a password or credentials; neither do logs"). The secrets to look for are the ones
  * that really existed in a run: every virtual MFA seed the cloud generated (from its state, and from the
  * CreateVirtualMFADevice answers on the wire, which include devices deleted since), every code submitted to

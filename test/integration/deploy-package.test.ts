@@ -239,7 +239,7 @@ describe('packaged template: IAM', () => {
     return resources.WorkerRole?.Properties.Policies as Array<{ PolicyName: string; PolicyDocument: Json }>;
   };
 
-  it('creates the guard policy under the contract name and path, with the shared document', () => {
+  it('creates the guard policy under the reference name and path, with the shared document', () => {
     const { ManagedPolicyName, Path, PolicyDocument } = resource('GuardPolicy').Properties;
     expect({ ManagedPolicyName, Path }).toEqual({
       ManagedPolicyName: NAMES.guardPolicyName,

@@ -1,5 +1,5 @@
 /**
- * Audit sweeps (issue 4) end to end against the local cloud: real SDK clients over the wire protocols, the
+ * Audit sweeps end to end against the local cloud: real SDK clients over the wire protocols, the
  * emulator's credential report life cycle (STARTED → COMPLETE, cached), its request statistics from
  * `/_local/stats`, fault injection, and STS AssumeRole into seeded member accounts.
  */

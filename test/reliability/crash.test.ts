@@ -1,5 +1,5 @@
 /**
- * Crash safety (issue 7): the worker runs as a separate process (`mfa-remediation worker --until-empty`)
+ * Crash safety: the worker runs as a separate process (`mfa-remediation worker --until-empty`)
  * against a local cloud in this process, and is SIGKILLed again and again at random points mid-batch — at the
  * worst moment each time: right after the cloud applied one of its writes (an IAM change, a custodial device,
  * an escrowed seed, a published outcome) and before the answer reaches it. Each time it is restarted with the

@@ -1,5 +1,5 @@
 /**
- * Fault soak (issue 7): hundreds of findings about a mixed population, processed by the real poller through
+ * Fault soak: hundreds of findings about a mixed population, processed by the real poller through
  * real SDK clients against the local cloud while IAM conflicts, throttling and failing SNS publishes are
  * injected, after an SNS outage during the first batch. Tier 1 (p-retry) absorbs most conflicts; what
  * outlives it, and every record whose outcomes could not be published, comes back through SQS visibility

@@ -1,5 +1,5 @@
 /**
- * Fuzzing the worker's front door (issue 7): arbitrary JSON, arbitrary text and mutations of valid messages.
+ * Fuzzing the worker's front door: arbitrary JSON, arbitrary text and mutations of valid messages.
  * Whatever arrives, the batch handler never throws, every record is either processed or rejected with a reason
  * and parked (never retried in a loop), and the valid messages are processed. Runs reduced in `npm test`
  * and at full size with `npm run test:reliability` (RELIABILITY_SCALE=full).

@@ -1,5 +1,5 @@
 /**
- * Secrets scan (issue 7; contract §3: outcomes and logs never contain a TOTP seed, an authentication code, a
+ * Secrets scan (docs/reference.md, Outcomes: outcomes and logs never contain a TOTP seed, an authentication code, a
  * password or credentials). One run through every path that handles a secret — custodial enrolment (the
  * worker creates devices, escrows seeds, derives codes), codes people submit (valid, wrong, and inside a
  * message that is rejected), resynchronisation, findings in a member account (STS session credentials) —

@@ -5,7 +5,7 @@ import { ConfigError } from '../../src/errors.ts';
 const TOPIC = 'arn:aws:sns:us-east-1:111111111111:mfa-remediation-outcomes';
 
 describe('loadConfig', () => {
-  it('applies the contract defaults', () => {
+  it('applies the reference defaults', () => {
     const config = loadConfig({ OUTCOME_TOPIC_ARN: TOPIC });
     expect(config).toMatchObject({
       outcomeTopicArn: TOPIC,

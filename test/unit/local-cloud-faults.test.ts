@@ -10,7 +10,7 @@ import {
 } from '../../src/local/cloud/faults.ts';
 
 describe('fault SPEC parser', () => {
-  it('parses the contract example', () => {
+  it('parses the reference example', () => {
     // Act
     const rules = parseFaultSpec(
       'iam:write=ConcurrentModification:0.3,iam:write=EntityTemporarilyUnmodifiable:0.1,iam:*=Throttling:0.05',

@@ -35,7 +35,7 @@ function deploy(parameters: Record<string, string> = {}) {
 }
 
 describe('member-account-role.yml', () => {
-  it('declares the parameters the central stack must match, with the contract defaults', () => {
+  it('declares the parameters the central stack must match, with the reference defaults', () => {
     // Assess
     expect(Object.keys(template.Parameters ?? {}).sort()).toEqual([
       'Escalation',
@@ -109,7 +109,7 @@ describe('member-account-role.yml', () => {
     expect(JSON.stringify(byName['mfa-remediation-escrow-kms'])).toContain(keyArn);
   });
 
-  it('creates the guard policy under the contract name and path, with the shared document', () => {
+  it('creates the guard policy under the reference name and path, with the shared document', () => {
     // Act
     const { evaluator, resources } = deploy();
     const guard = resources.GuardPolicy;

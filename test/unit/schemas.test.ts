@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, renderSchemas, SCHEMA_FILES } from '../../scripts/generate-schemas.ts';
 import { makeTask } from '../../src/local/findings.ts';
 
-describe('schemas/ (contract §7)', () => {
+describe('schemas/ (docs/reference.md: Schemas)', () => {
   it.each(Object.keys(SCHEMA_FILES))('%s matches the zod schema it is generated from', (path) => {
     // Prepare
     const expected = renderSchemas()[path];

@@ -1,5 +1,5 @@
 /**
- * Fault injection (contract §6). A SPEC is a comma-separated list of rules
+ * Fault injection (docs/reference.md: Command line). A SPEC is a comma-separated list of rules
  * `service:Operation=ErrorCode:probability`, where `Operation` may be `*` (any operation of the service) or
  * `write` (any operation the service calls mutating), e.g.
  * `iam:write=ConcurrentModification:0.3,iam:*=Throttling:0.05`. The probability may be left out (= 1).

@@ -34,7 +34,7 @@ export interface LocalCloudOptions {
   readonly port?: number;
   /** Default `127.0.0.1`: the local cloud accepts any credentials, so it stays off the network. */
   readonly host?: string;
-  /** A fault SPEC (contract §6); invalid → `startLocalCloud` rejects. */
+  /** A fault SPEC (docs/reference.md: Command line); invalid → `startLocalCloud` rejects. */
   readonly faults?: string;
   /** Milliseconds every AWS request waits before it is handled (admin requests do not). */
   readonly latencyMs?: number;
