@@ -67,9 +67,10 @@ export interface EmulatedService {
   admit?(req: LocalRequest, operation: string): (() => void) | undefined;
   /**
    * Optional: renders an error the way this service does when the generic renderer for its protocol is
-   * not enough (e.g. SQS's query-compatible `x-amzn-query-error` header). Used for injected faults too.
+   * not enough (e.g. SQS's query-compatible `x-amzn-query-error` header, or the XML namespace of a query
+   * service's error documents). Used for injected faults too; `req` says which protocol the caller spoke.
    */
-  renderError?(err: AwsApiError, requestId: string): LocalResponse;
+  renderError?(err: AwsApiError, requestId: string, req?: LocalRequest): LocalResponse;
   /** Drop all state (POST /_local/reset). */
   reset(): void;
 }

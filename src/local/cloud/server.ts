@@ -224,7 +224,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           ? error
           : new AwsApiError('InternalFailure', `The local cloud failed: ${String(error)}`, 500, 'Receiver');
       return service.renderError
-        ? service.renderError(err, requestId)
+        ? service.renderError(err, requestId, request)
         : renderError(service.protocol, err, requestId);
     } finally {
       release?.();

@@ -45,11 +45,15 @@ export function queryErrorCode(code: string): string {
   return QUERY_ERRORS[code]?.[0] ?? code;
 }
 
+/** The status SQS answers an error with: its model's for SQS's own errors, else the error's (injected faults). */
+export function sqsStatus(err: AwsApiError): number {
+  return QUERY_ERRORS[err.code]?.[1] ?? err.status;
+}
+
 /** An {@link AwsApiError} as SQS sends it: `__type` in the body plus the query-compatible error header. */
 export function renderSqsError(err: AwsApiError, requestId?: string): LocalResponse {
   return {
-    // Injected faults arrive with a generic status; SQS's own errors have the one its model gives them.
-    status: QUERY_ERRORS[err.code]?.[1] ?? err.status,
+    status: sqsStatus(err),
     headers: {
       'content-type': JSON_CONTENT_TYPES['json-1.0'],
       'x-amzn-query-error': `${queryErrorCode(err.code)};${err.fault}`,

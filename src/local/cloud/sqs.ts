@@ -1,6 +1,7 @@
 /**
- * Amazon SQS emulator (standard queues) for the local cloud. Speaks the AWS JSON 1.0 protocol the SDKs use
- * (`X-Amz-Target: AmazonSQS.<Operation>`), with the query-compatible error header, and offers in-process
+ * Amazon SQS emulator (standard queues) for the local cloud. Speaks both protocols SQS serves: AWS JSON 1.0
+ * (`X-Amz-Target: AmazonSQS.<Operation>`, what current SDKs use), with the query-compatible error header, and
+ * the query protocol older clients use (`Action=<Operation>`, XML; see sqs-query.ts). It offers in-process
  * methods for SNS delivery and tests.
  */
 import type {
@@ -11,6 +12,7 @@ import type {
   LocalResponse,
 } from '../cloud-types.ts';
 import { jsonResponse, parseJsonObject, targetOperation } from './json-protocol.ts';
+import { queryAction } from './query-protocol.ts';
 import {
   type COMPUTED_QUEUE_ATTRIBUTES,
   DEFAULT_QUEUE_ATTRIBUTES,
@@ -29,6 +31,7 @@ import {
 import type { StoredMessageAttribute } from './sqs-md5.ts';
 import { createMessageOperations, type Sender } from './sqs-messages.ts';
 import { assertIsDeadLetterQueue, type MoveTask, runMoveTask, toWireMoveTask } from './sqs-move-tasks.ts';
+import { queryInput, renderSqsQueryError, sqsProtocolOf, sqsXmlResponse } from './sqs-query.ts';
 import { type QueueView, SqsQueue } from './sqs-queue.ts';
 import { SqsStore } from './sqs-store.ts';
 import { renderSqsError, SQS_TARGET_PREFIX, sqsError } from './sqs-wire.ts';
@@ -56,8 +59,11 @@ export interface PeekedMessage {
 
 /** The SQS emulator: an {@link EmulatedService} plus in-process access for SNS and tests. */
 export interface SqsService extends EmulatedService {
-  /** SQS errors carry the query-compatible `x-amzn-query-error` header (injected faults too). */
-  renderError(err: AwsApiError, requestId: string): LocalResponse;
+  /**
+   * SQS errors in the caller's protocol: JSON with the query-compatible `x-amzn-query-error` header, or a
+   * query error document with the legacy code (injected faults too).
+   */
+  renderError(err: AwsApiError, requestId: string, req?: LocalRequest): LocalResponse;
   /**
    * Enqueues a message as another AWS service does (SNS → SQS): no size or attribute validation beyond what
    * the sender already did. Throws `QueueDoesNotExist` when no queue has this ARN.
@@ -304,17 +310,35 @@ export function createSqsService(env: LocalCloudEnv): SqsService {
   return {
     name: 'sqs',
     protocol: 'json-1.0',
-    operationOf: (req) => targetOperation(req, SQS_TARGET_PREFIX),
+    operationOf: (req) =>
+      sqsProtocolOf(req) === 'json' ? targetOperation(req, SQS_TARGET_PREFIX) : queryAction(req),
     isWrite: (operation) => WRITE_OPERATIONS.has(operation),
 
     async handle(req: LocalRequest, operation: string): Promise<LocalResponse> {
+      const protocol = sqsProtocolOf(req);
       const run = operations[operation];
-      if (!run) throw sqsError('InvalidAction', `The action ${operation} is not valid for this endpoint.`);
-      const result = await run(parseJsonObject(req.body), req, { senderId: req.accessKeyId });
-      return jsonResponse('json-1.0', result);
+      if (!run) {
+        if (
+          protocol === 'query' &&
+          !new URLSearchParams(req.body).has('Action') &&
+          !req.query.has('Action')
+        ) {
+          throw sqsError('MissingAction', 'The request must contain the parameter Action.');
+        }
+        throw sqsError('InvalidAction', `The action ${operation} is not valid for this endpoint.`);
+      }
+      const input =
+        protocol === 'json' ? parseJsonObject(req.body) : queryInput(req, operation, env.baseUrl());
+      const result = (await run(input, req, { senderId: req.accessKeyId })) as Record<string, unknown>;
+      return protocol === 'json'
+        ? jsonResponse('json-1.0', result)
+        : sqsXmlResponse(operation, result, req.requestId);
     },
 
-    renderError: renderSqsError,
+    renderError: (err, requestId, req) =>
+      req && sqsProtocolOf(req) === 'query'
+        ? renderSqsQueryError(err, requestId)
+        : renderSqsError(err, requestId),
 
     reset() {
       store.clear();
