@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GUARD_POLICY_CLOUDFORMATION, ROOT } from '../../scripts/render-policies.ts';
 import { NAMES } from '../../src/core/model.ts';
+import { createEvaluator, type Template } from '../../src/local/cloudformation.ts';
 import {
   CONFIG_COMPLIANCE_PATTERN,
   SECURITY_HUB_FINDINGS_PATTERN,
@@ -21,7 +22,6 @@ import {
   ESCALATION_KEYS_POLICY,
   ESCROW_KMS_POLICY,
 } from '../../src/policies/worker-permissions.ts';
-import { createEvaluator, type Template } from '../helpers/cloudformation.ts';
 import { readZip } from '../helpers/zip.ts';
 
 const OUTPUT = join(ROOT, '.serverless');

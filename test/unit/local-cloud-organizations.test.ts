@@ -49,7 +49,7 @@ describe('Organizations emulator (unit)', () => {
     expect(new Set(all.map((a) => a.Id)).size).toBe(25);
     expect(first.Accounts[0]).toEqual({
       Id: MANAGEMENT,
-      Arn: `arn:aws:organizations::${MANAGEMENT}:account/o-local/${MANAGEMENT}`,
+      Arn: `arn:aws:organizations::${MANAGEMENT}:account/o-localcloud/${MANAGEMENT}`,
       Email: `aws+${MANAGEMENT}@management.example.com`,
       Name: 'Management',
       Status: 'ACTIVE',
@@ -66,7 +66,7 @@ describe('Organizations emulator (unit)', () => {
   it('describes the organisation to members but lists accounts only for the management account', async () => {
     const described = await call('DescribeOrganization', {}, members[0]);
     expect(described.Organization).toMatchObject({
-      Id: 'o-local',
+      Id: 'o-localcloud',
       MasterAccountId: MANAGEMENT,
       FeatureSet: 'ALL',
     });

@@ -287,11 +287,28 @@ describe('SNS emulator (unit)', () => {
       'SubscriptionArn',
     );
     const listed = await call(sns, 'ListSubscriptionsByTopic', { TopicArn: topicArn });
-    const email = await failure(sns, 'Subscribe', {
+    const email = tag(
+      await call(sns, 'Subscribe', { TopicArn: topicArn, Protocol: 'email', Endpoint: 'ops@example.com' }),
+      'SubscriptionArn',
+    );
+    const emailArn = tag(
+      await call(sns, 'Subscribe', {
+        TopicArn: topicArn,
+        Protocol: 'email',
+        Endpoint: 'ops@example.com',
+        ReturnSubscriptionArn: 'true',
+      }),
+      'SubscriptionArn',
+    )!;
+    const pending = await call(sns, 'GetSubscriptionAttributes', { SubscriptionArn: emailArn });
+    const counts = await call(sns, 'GetTopicAttributes', { TopicArn: topicArn });
+    const listedWithEmail = await call(sns, 'ListSubscriptionsByTopic', { TopicArn: topicArn });
+    const badEmail = await failure(sns, 'Subscribe', {
       TopicArn: topicArn,
       Protocol: 'email',
-      Endpoint: 'a@b.c',
+      Endpoint: 'not-an-address',
     });
+    const sms = await failure(sns, 'Subscribe', { TopicArn: topicArn, Protocol: 'sms', Endpoint: '+15555550100' });
     const badPolicy = await failure(sns, 'SetSubscriptionAttributes', {
       SubscriptionArn: first,
       AttributeName: 'FilterPolicy',
@@ -301,7 +318,15 @@ describe('SNS emulator (unit)', () => {
     const gone = await failure(sns, 'Unsubscribe', { SubscriptionArn: first });
     expect(again).toBe(first);
     expect(listed).toContain(`<Endpoint>${queueArn}</Endpoint><TopicArn>${topicArn}</TopicArn>`);
-    expect(email.code).toBe('InvalidParameter');
+    // SNS answers an e-mail subscription "pending confirmation"; its ARN only with ReturnSubscriptionArn.
+    expect(email).toBe('pending confirmation');
+    expect(emailArn).toMatch(new RegExp(`^${topicArn}:`));
+    expect(pending).toContain('<entry><key>PendingConfirmation</key><value>true</value></entry>');
+    expect(counts).toContain('<entry><key>SubscriptionsPending</key><value>1</value></entry>');
+    expect(counts).toContain('<entry><key>SubscriptionsConfirmed</key><value>1</value></entry>');
+    expect(listedWithEmail).toContain('<SubscriptionArn>PendingConfirmation</SubscriptionArn>');
+    expect(badEmail.message).toBe('Invalid parameter: Email address');
+    expect(sms.code).toBe('InvalidParameter');
     expect(badPolicy.message).toMatch(/^Invalid parameter: FilterPolicy/);
     expect(gone.code).toBe('NotFound');
     await call(sns, 'DeleteTopic', { TopicArn: topicArn });

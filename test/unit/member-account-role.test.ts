@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GUARD_POLICY_CLOUDFORMATION } from '../../scripts/render-policies.ts';
 import { NAMES } from '../../src/core/model.ts';
+import { createEvaluator, parseCloudFormationYaml, type Template } from '../../src/local/cloudformation.ts';
 import {
   ACCOUNT_POLICY,
   ESCALATION_CONSOLE_POLICY,
   ESCALATION_KEYS_POLICY,
   ESCROW_KMS_POLICY,
 } from '../../src/policies/worker-permissions.ts';
-import { createEvaluator, parseCloudFormationYaml, type Template } from '../helpers/cloudformation.ts';
 
 const TEMPLATE_PATH = new URL('../../deploy/member-account-role.yml', import.meta.url);
 const WORKER_ROLE_ARN = 'arn:aws:iam::999999999999:role/mfa-remediation-prod-us-east-1-worker';

@@ -13,9 +13,9 @@ import {
   ROOT,
   renderAll,
 } from '../../scripts/render-policies.ts';
+import { createEvaluator } from '../../src/local/cloudformation.ts';
 import { asCloudFormation } from '../../src/policies/cloudformation.ts';
 import { GUARD_POLICY_DOCUMENT } from '../../src/policies/guard-policy.ts';
-import { createEvaluator } from '../helpers/cloudformation.ts';
 
 const committed = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 

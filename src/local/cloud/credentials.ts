@@ -12,6 +12,8 @@ export interface RoleSession {
   readonly sessionToken: string;
   readonly accountId: string;
   readonly roleName: string;
+  /** The role's ARN (with its path), as a trust policy naming the role matches it. */
+  readonly roleArn: string;
   /** `AROA…`: the role's unique id; the session's UserId is `<roleId>:<sessionName>`. */
   readonly roleId: string;
   readonly sessionName: string;
@@ -25,7 +27,14 @@ export type CallerIdentity =
 
 export interface CredentialRegistry {
   /** Issues temporary credentials for a role session in `accountId`. */
-  issue(request: { accountId: string; roleName: string; sessionName: string; expiration: Date }): RoleSession;
+  issue(request: {
+    accountId: string;
+    roleName: string;
+    roleArn: string;
+    roleId: string;
+    sessionName: string;
+    expiration: Date;
+  }): RoleSession;
   /** The identity behind an access key id: a known role session, else the default account. */
   identify(accessKeyId: string): CallerIdentity;
   /** Forget every issued session (POST /_local/reset). */
@@ -53,20 +62,16 @@ export function awsSecret(): string {
 /** Creates the registry; one per local cloud. */
 export function createCredentialRegistry(defaultAccountId: string): CredentialRegistry {
   const sessions = new Map<string, RoleSession>();
-  const roleIds = new Map<string, string>();
 
   return {
-    issue({ accountId, roleName, sessionName, expiration }) {
-      // A role keeps its unique id across sessions, as on AWS.
-      const roleKey = `${accountId}/${roleName}`;
-      const roleId = roleIds.get(roleKey) ?? awsId('AROA', 17);
-      roleIds.set(roleKey, roleId);
+    issue({ accountId, roleName, roleArn, roleId, sessionName, expiration }) {
       const session: RoleSession = {
         accessKeyId: awsId('ASIA', 16),
         secretAccessKey: awsSecret(),
         sessionToken: randomBytes(180).toString('base64'),
         accountId,
         roleName,
+        roleArn,
         roleId,
         sessionName,
         expiration,
@@ -82,7 +87,6 @@ export function createCredentialRegistry(defaultAccountId: string): CredentialRe
     },
     reset() {
       sessions.clear();
-      roleIds.clear();
     },
   };
 }

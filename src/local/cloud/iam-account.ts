@@ -15,7 +15,7 @@ export const accountHandlers: Record<string, IamHandler> = {
         UsersQuota: account.usersQuota,
         Groups: 0,
         GroupsQuota: 300,
-        Roles: 0,
+        Roles: account.roles.size,
         RolesQuota: 1000,
         Policies: account.policies.size,
         PoliciesQuota: 1500,

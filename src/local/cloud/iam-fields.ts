@@ -3,6 +3,7 @@ import { type FieldRule, TAG_FIELDS } from './query-input.ts';
 
 export const IAM_FIELDS = {
   userName: { pattern: '[\\w+=,.@-]+', min: 1, max: 64 },
+  roleName: { pattern: '[\\w+=,.@-]+', min: 1, max: 64 },
   path: { pattern: '(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)', min: 1, max: 512 },
   pathPrefix: { pattern: '\\u002F[\\u0021-\\u007F]*', min: 1, max: 512 },
   serialNumber: { pattern: '[\\w+=/:,.@-]+', min: 9, max: 256 },

@@ -12,6 +12,8 @@ export interface IamContext {
   /** The environment clock, read once per request. */
   readonly now: Date;
   readonly caller: CallerIdentity;
+  /** The unique id of a role or user named by ARN in any account (trust policies name existing principals). */
+  readonly resolvePrincipal: (principalArn: string) => string | undefined;
 }
 
 /**

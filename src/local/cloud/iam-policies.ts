@@ -83,7 +83,8 @@ export function attachUserPolicy(account: IamAccount, user: IamUser, policyArn: 
   user.policyArns.push(policyArn);
 }
 
-function checkPolicyDocument(document: string): void {
+/** The syntax checks IAM applies to a permissions policy document (MalformedPolicyDocument otherwise). */
+export function checkPolicyDocument(document: string): void {
   let parsed: unknown;
   try {
     parsed = JSON.parse(document);
@@ -120,7 +121,8 @@ export const policyHandlers: Record<string, IamHandler> = {
     if (policy.awsManaged) {
       throw iamErrors.invalidInput(`Cannot delete an AWS managed policy: ${policy.arn}.`);
     }
-    if (attachedUsers(ctx.account, policy.arn).length > 0) {
+    const roles = [...ctx.account.roles.values()].filter((r) => r.policyArns.includes(policy.arn));
+    if (attachedUsers(ctx.account, policy.arn).length > 0 || roles.length > 0) {
       throw iamErrors.deleteConflict('Cannot delete a policy attached to entities.');
     }
     ctx.account.policies.delete(policy.arn);
@@ -169,7 +171,12 @@ export const policyHandlers: Record<string, IamHandler> = {
     ] as const);
     const pathPrefix = ctx.params.optional('PathPrefix', IAM_FIELDS.pathPrefix);
     ctx.params.oneOf('PolicyUsageFilter', ['PermissionsPolicy', 'PermissionsBoundary'] as const);
-    // Only users are modelled: groups and roles are always empty listings.
+    // Groups are not modelled: their listing is always empty.
+    const includeRoles =
+      filter === undefined ||
+      filter === 'Role' ||
+      (filter === 'LocalManagedPolicy' && !policy.awsManaged) ||
+      (filter === 'AWSManagedPolicy' && policy.awsManaged);
     const includeUsers =
       filter === undefined ||
       filter === 'User' ||
@@ -182,7 +189,13 @@ export const policyHandlers: Record<string, IamHandler> = {
     return {
       PolicyGroups: [],
       PolicyUsers: page.items.map((u) => ({ UserName: u.userName, UserId: u.userId })),
-      PolicyRoles: [],
+      // Roles are listed on the first page only: the marker pages through users.
+      PolicyRoles:
+        includeRoles && ctx.params.page().marker === undefined
+          ? [...ctx.account.roles.values()]
+              .filter((r) => r.policyArns.includes(policy.arn) && r.path.startsWith(pathPrefix ?? '/'))
+              .map((r) => ({ RoleName: r.roleName, RoleId: r.roleId }))
+          : [],
       ...pageXml(page),
     };
   },

@@ -8,6 +8,7 @@ import { NAMES } from '../../core/model.ts';
 import { GUARD_POLICY_DOCUMENT } from '../../policies/guard-policy.ts';
 import { awsId } from './credentials.ts';
 import { iamErrors } from './iam-errors.ts';
+import type { TrustPolicy } from './iam-trust.ts';
 
 export interface Tag {
   Key: string;
@@ -74,6 +75,27 @@ export interface VirtualDevice {
   sync: { outOfSync: boolean; driftSteps: number };
 }
 
+/** A role: who may assume it (the trust policy) and what its sessions may do (policies, not evaluated). */
+export interface IamRole {
+  readonly roleName: string;
+  /** `AROA…`; sessions' `AssumedRoleId` is `<roleId>:<sessionName>`. */
+  readonly roleId: string;
+  readonly arn: string;
+  readonly path: string;
+  readonly createDate: Date;
+  /** The trust policy as given (IAM returns it URL-encoded) and as parsed for evaluation. */
+  trustDocument: string;
+  trust: TrustPolicy;
+  description?: string;
+  /** Seconds, 3600–43200; AssumeRole refuses a longer DurationSeconds. */
+  maxSessionDuration: number;
+  readonly tags: TagSet;
+  /** Inline policies by name (PutRolePolicy), in creation order. */
+  readonly inlinePolicies: Map<string, { readonly policyName: string; readonly document: string }>;
+  /** Managed policies attached to the role, in attachment order. */
+  readonly policyArns: string[];
+}
+
 export interface CredentialReportState {
   /** Environment time (ms) at which generation started. */
   readonly startedAt: number;
@@ -95,6 +117,8 @@ export interface IamAccount {
   readonly users: Map<string, IamUser>;
   readonly policies: Map<string, ManagedPolicy>;
   readonly devices: Map<string, VirtualDevice>;
+  /** Roles keyed by lower-cased name: role names are unique without regard to case, like user names. */
+  readonly roles: Map<string, IamRole>;
   report?: CredentialReportState;
 }
 
@@ -120,6 +144,7 @@ export function createIamAccount(
     users: new Map(),
     policies: new Map(),
     devices: new Map(),
+    roles: new Map(),
   };
   addPolicy(account, {
     policyName: NAMES.guardPolicyName,

@@ -18,16 +18,25 @@ import type { IamHandler } from './iam-handler.ts';
 import { createWriteLocks } from './iam-locks.ts';
 import { mfaHandlers } from './iam-mfa.ts';
 import { policyHandlers } from './iam-policies.ts';
-import { createIamAccount, type IamAccount, type IamUser, tagList, userKey } from './iam-state.ts';
+import { roleHandlers } from './iam-roles.ts';
+import {
+  createIamAccount,
+  type IamAccount,
+  type IamRole,
+  type IamUser,
+  tagList,
+  userKey,
+} from './iam-state.ts';
 import { userHandlers } from './iam-users.ts';
 import { QueryInput } from './query-input.ts';
-import { queryAction, queryParams, toXml, xmlResponse } from './query-protocol.ts';
+import { queryAction, queryParams, renderQueryError, toXml, xmlResponse } from './query-protocol.ts';
 
 export const IAM_XML_NAMESPACE = 'https://iam.amazonaws.com/doc/2010-05-08/';
 
 const HANDLERS: Readonly<Record<string, IamHandler>> = {
   ...userHandlers,
   ...policyHandlers,
+  ...roleHandlers,
   ...mfaHandlers,
   ...credentialReportHandlers,
   ...accountHandlers,
@@ -64,6 +73,10 @@ export interface IamService extends EmulatedService {
   /** The account's IAM state, created (with the guard policy) on first use. */
   account(accountId: string): IamAccount;
   getUser(accountId: string, userName: string): IamUserSnapshot | undefined;
+  /** A role of an account the local cloud knows, by name (STS AssumeRole looks its trust policy up here). */
+  role(accountId: string, roleName: string): IamRole | undefined;
+  /** The unique id of a role or user named by ARN, if it exists (what IAM resolves trust principals to). */
+  resolvePrincipal(principalArn: string): string | undefined;
   /** The base32 TOTP seed of a virtual MFA device, so tests can compute codes with otpauth. */
   deviceSeed(accountId: string, serialNumber: string): string | undefined;
   /** Whether a device was enabled with stale codes and has not been resynchronised since. */
@@ -110,6 +123,15 @@ export function createIamService(env: LocalCloudEnv, options: IamServiceOptions 
     return found;
   };
   const isWrite = (operation: string) => WRITE_VERBS.test(operation);
+  const resolvePrincipal = (principalArn: string): string | undefined => {
+    const match = /^arn:aws:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(principalArn);
+    if (!match) return undefined;
+    const [, accountId = '', kind, name = ''] = match;
+    const state = accounts.get(accountId);
+    const entity = kind === 'role' ? state?.roles.get(name.toLowerCase()) : state?.users.get(userKey(name));
+    if (!entity || entity.arn !== principalArn) return undefined;
+    return 'roleId' in entity ? entity.roleId : entity.userId;
+  };
 
   return {
     name: 'iam',
@@ -138,6 +160,7 @@ export function createIamService(env: LocalCloudEnv, options: IamServiceOptions 
         account: account(req.accountId),
         now: new Date(env.now()),
         caller: credentials.identify(req.accessKeyId),
+        resolvePrincipal,
       });
       return xmlResponse(operation, result === undefined ? undefined : toXml(result), {
         namespace: IAM_XML_NAMESPACE,
@@ -145,12 +168,17 @@ export function createIamService(env: LocalCloudEnv, options: IamServiceOptions 
       });
     },
 
+    // Error documents carry the namespace success documents do, as IAM's own do.
+    renderError: (err, requestId) => renderQueryError(err, requestId, IAM_XML_NAMESPACE),
+
     reset() {
       accounts.clear();
       locks.reset();
     },
 
     account,
+    role: (accountId, roleName) => accounts.get(accountId)?.roles.get(roleName.toLowerCase()),
+    resolvePrincipal,
     getUser(accountId, userName) {
       const user = accounts.get(accountId)?.users.get(userKey(userName));
       return user ? userSnapshot(user) : undefined;

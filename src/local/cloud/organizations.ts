@@ -13,8 +13,8 @@ import {
 import { jsonResponse, parseJsonObject, targetOperation } from './json-protocol.ts';
 import { paginateByOffset } from './pagination.ts';
 
-/** The organisation's id (real ids are `o-` plus 10–32 characters; this one says where it comes from). */
-export const LOCAL_ORGANIZATION_ID = 'o-local';
+/** The organisation's id, in AWS's pattern `^o-[a-z0-9]{10,32}$`, and saying where it comes from. */
+export const LOCAL_ORGANIZATION_ID = 'o-localcloud';
 
 const TARGET_PREFIX = 'AWSOrganizationsV20161128.';
 /** ListAccounts returns at most 20 accounts per page, whatever MaxResults asks for above that. */

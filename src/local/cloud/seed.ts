@@ -3,6 +3,8 @@
  * state, created directly in the emulator's state rather than through API calls, so a test or a demo starts
  * from a known picture in one step. `mfa: true` gives the user an enabled virtual MFA device at path `/`
  * named after the user, as if the user had enrolled; `rootMfa` (default true) is the root user's MFA.
+ * A seeded member account gets `OrganizationAccountAccessRole`, as accounts AWS Organizations creates do:
+ * trusted by the management (default) account, with administrator permissions.
  */
 import { z } from 'zod';
 import { AccountId, UserName } from '../../core/model.ts';
@@ -10,6 +12,7 @@ import type { LocalCloudEnv } from '../cloud-types.ts';
 import type { IamService } from './iam.ts';
 import { iamErrors } from './iam-errors.ts';
 import { assignDevice, createVirtualDevice } from './iam-mfa.ts';
+import { createRole } from './iam-roles.ts';
 import { userKey } from './iam-state.ts';
 import { createAccessKey, createLoginProfile, createUser } from './iam-users.ts';
 
@@ -54,6 +57,9 @@ export interface SeedResult {
   readonly users: SeededUser[];
 }
 
+/** The role AWS Organizations creates in the member accounts it creates. */
+export const ORGANIZATION_ACCESS_ROLE = 'OrganizationAccountAccessRole';
+
 /** Thrown for a seed body that fails validation (the admin API answers 400). */
 export class SeedValidationError extends Error {
   constructor(message: string) {
@@ -88,6 +94,33 @@ export function seedAccount(env: LocalCloudEnv, iam: IamService, body: unknown):
   env.addAccount(accountId, request.accountName === undefined ? {} : { name: request.accountName });
   account.rootMfaEnabled = request.rootMfa;
   const now = new Date(env.now());
+  if (accountId !== env.defaultAccountId && !account.roles.has(ORGANIZATION_ACCESS_ROLE.toLowerCase())) {
+    const role = createRole(
+      account,
+      {
+        roleName: ORGANIZATION_ACCESS_ROLE,
+        trustDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${env.defaultAccountId}:root` },
+              Action: 'sts:AssumeRole',
+            },
+          ],
+        }),
+      },
+      now,
+      iam.resolvePrincipal,
+    );
+    role.inlinePolicies.set('AdministratorAccess', {
+      policyName: 'AdministratorAccess',
+      document: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+      }),
+    });
+  }
   const users = request.users.map((input): SeededUser => {
     const tags = Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value }));
     const user = createUser(account, { userName: input.userName, path: input.path, tags }, now);

@@ -167,7 +167,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const services = new Map<string, EmulatedService>();
   for (const service of [
     iam,
-    createStsService(env, credentials),
+    createStsService(env, credentials, iam),
     ...Object.values(peers),
     ...(options.services?.(env) ?? []),
   ]) {

@@ -14,12 +14,16 @@ export interface Topic {
   readonly tags: Record<string, string>;
 }
 
-/** A confirmed subscription of an SQS queue to a topic. */
+/**
+ * A subscription: an SQS queue (confirmed at once, as SNS does for queues) or an e-mail address, which stays
+ * pending until its owner confirms — the local cloud sends no confirmation mail, so it stays pending.
+ */
 export interface Subscription {
   readonly arn: string;
   readonly topicArn: string;
   readonly owner: string;
-  readonly protocol: 'sqs';
+  readonly protocol: 'sqs' | 'email' | 'email-json';
+  readonly pendingConfirmation: boolean;
   readonly endpoint: string;
   readonly attributes: Record<string, string>;
   filterPolicy?: FilterPolicy;
@@ -54,14 +58,17 @@ export function validateTopicAttributes(attributes: Readonly<Record<string, stri
 }
 
 /** The attributes GetTopicAttributes reports, the defaults SNS fills in included. */
-export function topicAttributes(topic: Topic, subscriptions: number): Record<string, string> {
+export function topicAttributes(
+  topic: Topic,
+  subscriptions: { confirmed: number; pending: number },
+): Record<string, string> {
   return {
     TopicArn: topic.arn,
     Owner: topic.accountId,
     DisplayName: '',
     Policy: defaultTopicPolicy(topic),
-    SubscriptionsConfirmed: String(subscriptions),
-    SubscriptionsPending: '0',
+    SubscriptionsConfirmed: String(subscriptions.confirmed),
+    SubscriptionsPending: String(subscriptions.pending),
     SubscriptionsDeleted: '0',
     EffectiveDeliveryPolicy: JSON.stringify(DEFAULT_DELIVERY_POLICY),
     ...topic.attributes,
@@ -112,8 +119,8 @@ export function subscriptionAttributes(subscription: Subscription): Record<strin
     Owner: subscription.owner,
     Protocol: subscription.protocol,
     Endpoint: subscription.endpoint,
-    ConfirmationWasAuthenticated: 'true',
-    PendingConfirmation: 'false',
+    ConfirmationWasAuthenticated: String(!subscription.pendingConfirmation),
+    PendingConfirmation: String(subscription.pendingConfirmation),
     RawMessageDelivery: 'false',
     SubscriptionPrincipal: `arn:aws:iam::${subscription.owner}:root`,
     ...subscription.attributes,

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { AwsApiError, type EmulatedService, type LocalCloudEnv, type LocalRequest } from '../cloud-types.ts';
 import { type OffsetPage, paginateByOffset } from './pagination.ts';
-import { queryAction } from './query-protocol.ts';
+import { queryAction, renderQueryError } from './query-protocol.ts';
 import { type FilterPolicyScope, matchesFilterPolicy } from './sns-filter.ts';
 import { messageForSqs, notificationEnvelope, type SnsMessage, validateMessage } from './sns-message.ts';
 import {
@@ -28,6 +28,7 @@ import {
   readMap,
   readMessageAttributes,
   required,
+  SNS_XML_NAMESPACE,
   snsXml,
 } from './sns-wire.ts';
 import type { SqsService } from './sqs.ts';
@@ -70,6 +71,10 @@ export interface SnsService extends EmulatedService {
 
 const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
 const SQS_ARN = /^arn:aws[\w-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}$/;
+/** What SNS accepts as an e-mail endpoint: one address, local part and domain. */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** What Subscribe and the listings answer for a subscription that is not confirmed yet. */
+const PENDING = 'pending confirmation';
 const BATCH_ID = /^[A-Za-z0-9_-]{1,80}$/;
 const PAGE_SIZE = 100;
 const BATCH_LIMIT = 10;
@@ -150,7 +155,9 @@ export function createSnsService(env: LocalCloudEnv, sqs: SqsService): SnsServic
 
   function getTopicAttributes(params: QueryParams) {
     const topic = requireTopic(required(params, 'TopicArn'));
-    return mapXml('Attributes', topicAttributes(topic, subscriptionsOf(topic.arn).length));
+    const all = subscriptionsOf(topic.arn);
+    const pending = all.filter((s) => s.pendingConfirmation).length;
+    return mapXml('Attributes', topicAttributes(topic, { confirmed: all.length - pending, pending }));
   }
 
   function setTopicAttributes(params: QueryParams) {
@@ -165,31 +172,38 @@ export function createSnsService(env: LocalCloudEnv, sqs: SqsService): SnsServic
   function subscribe(params: QueryParams, req: LocalRequest) {
     const topic = requireTopic(required(params, 'TopicArn'));
     const protocol = required(params, 'Protocol');
-    if (protocol !== 'sqs')
-      throw invalidParameter(`Protocol (the local cloud delivers only to sqs, not ${protocol})`);
+    if (protocol !== 'sqs' && protocol !== 'email' && protocol !== 'email-json') {
+      throw invalidParameter(`Protocol (the local cloud subscribes sqs and email, not ${protocol})`);
+    }
     const endpoint = required(params, 'Endpoint');
-    if (!SQS_ARN.test(endpoint)) throw invalidParameter('SQS endpoint ARN');
+    if (protocol === 'sqs' && !SQS_ARN.test(endpoint)) throw invalidParameter('SQS endpoint ARN');
+    if (protocol !== 'sqs' && !EMAIL.test(endpoint)) throw invalidParameter('Email address');
     const attributes = readMap(params, 'Attributes');
-    const existing = subscriptionsOf(topic.arn).find((s) => s.endpoint === endpoint);
+    const existing = subscriptionsOf(topic.arn).find(
+      (s) => s.endpoint === endpoint && s.protocol === protocol,
+    );
+    const returnArn = params.get('ReturnSubscriptionArn') === 'true';
     if (existing) {
       // Subscribing again is idempotent unless the attributes differ.
       const differs = Object.entries(attributes).some(([k, v]) => (existing.attributes[k] ?? '') !== v);
       if (differs)
         throw invalidParameter('Attributes Reason: Subscription already exists with different attributes');
-      return el('SubscriptionArn', existing.arn);
+      return el('SubscriptionArn', existing.pendingConfirmation && !returnArn ? PENDING : existing.arn);
     }
     const subscription: Subscription = {
       arn: `${topic.arn}:${randomUUID()}`,
       topicArn: topic.arn,
       owner: req.accountId,
-      protocol: 'sqs',
+      protocol,
+      pendingConfirmation: protocol !== 'sqs',
       endpoint,
       attributes: {},
     };
     applySubscriptionAttributes(subscription, attributes);
     subscriptions.set(subscription.arn, subscription);
-    // SQS subscriptions need no confirmation, so the ARN is returned with or without ReturnSubscriptionArn.
-    return el('SubscriptionArn', subscription.arn);
+    // SQS subscriptions need no confirmation, so their ARN is returned with or without ReturnSubscriptionArn;
+    // an e-mail subscription's ARN only with it, "pending confirmation" otherwise.
+    return el('SubscriptionArn', subscription.pendingConfirmation && !returnArn ? PENDING : subscription.arn);
   }
 
   function unsubscribe(params: QueryParams) {
@@ -206,7 +220,7 @@ export function createSnsService(env: LocalCloudEnv, sqs: SqsService): SnsServic
         'Subscriptions',
         page.items,
         (s) =>
-          el('SubscriptionArn', s.arn) +
+          el('SubscriptionArn', s.pendingConfirmation ? 'PendingConfirmation' : s.arn) +
           el('Owner', s.owner) +
           el('Protocol', s.protocol) +
           el('Endpoint', s.endpoint) +
@@ -248,7 +262,10 @@ export function createSnsService(env: LocalCloudEnv, sqs: SqsService): SnsServic
       messageAttributes,
       timestamp: env.now(),
     };
-    const deliveries = subscriptionsOf(topic.arn).map((subscription) => deliver(message, subscription));
+    // Only confirmed subscriptions receive messages; e-mail is never delivered here (it stays pending).
+    const deliveries = subscriptionsOf(topic.arn)
+      .filter((subscription) => !subscription.pendingConfirmation)
+      .map((subscription) => deliver(message, subscription));
     const list = history.get(topic.arn) ?? [];
     list.push({ ...message, deliveries });
     history.set(topic.arn, list);
@@ -417,6 +434,7 @@ export function createSnsService(env: LocalCloudEnv, sqs: SqsService): SnsServic
         );
       return snsXml(operation, action(parseQueryParams(req), req), req.requestId);
     },
+    renderError: (err, requestId) => renderQueryError(err, requestId, SNS_XML_NAMESPACE),
     reset() {
       topics.clear();
       subscriptions.clear();

@@ -1,13 +1,26 @@
 /**
  * The STS emulator (query protocol, `https://sts.amazonaws.com/doc/2011-06-15/`): who am I, and role
- * sessions into the accounts of the local organisation. Roles are not modelled: any role name in a known,
- * active account can be assumed (as if every account had deployed the member role). Credentials issued here
- * are what the server later maps back to the role's account.
+ * sessions. AssumeRole answers as AWS does: the role must exist in an active account of the local
+ * organisation and its trust policy must allow the calling principal (with the request's `sts:ExternalId`
+ * and other condition keys), else AccessDenied (403) — the same answer for a missing role, so callers learn
+ * nothing about which roles exist; DurationSeconds may not exceed the role's MaxSessionDuration, nor one hour
+ * when the caller is itself a role session (role chaining). Credentials issued here are what the server later
+ * maps back to the role's account and session.
  */
 import { AwsApiError, type EmulatedService, type LocalCloudEnv, type LocalRequest } from '../cloud-types.ts';
 import type { CallerIdentity, CredentialRegistry } from './credentials.ts';
+import type { IamService } from './iam.ts';
+import { assumeRoleContext, type TrustCaller, trustAllows } from './iam-trust.ts';
+import { LOCAL_ORGANIZATION_ID } from './organizations.ts';
 import { type FieldRule, QueryInput, validationError } from './query-input.ts';
-import { queryAction, queryParams, toXml, type XmlValue, xmlResponse } from './query-protocol.ts';
+import {
+  queryAction,
+  queryParams,
+  renderQueryError,
+  toXml,
+  type XmlValue,
+  xmlResponse,
+} from './query-protocol.ts';
 
 export const STS_XML_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
@@ -19,6 +32,8 @@ const FIELDS = {
 } as const satisfies Record<string, FieldRule>;
 
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\u0021-\u007F]*\/)?([\w+=,.@-]{1,64})$/;
+/** AWS caps role-chained sessions (a role session assuming a role) at one hour, whatever the role allows. */
+const ROLE_CHAINING_MAX_SECONDS = 3600;
 
 /** The ARN STS reports for a caller: the account's root, or `assumed-role/ROLE/SESSION`. */
 export function callerArn(caller: CallerIdentity): string {
@@ -27,8 +42,24 @@ export function callerArn(caller: CallerIdentity): string {
     : `arn:aws:iam::${caller.accountId}:root`;
 }
 
-/** Creates the STS emulator; it issues sessions into `credentials`. */
-export function createStsService(env: LocalCloudEnv, credentials: CredentialRegistry): EmulatedService {
+/** The caller as a trust policy sees it. */
+function trustCaller(caller: CallerIdentity): TrustCaller {
+  return caller.kind === 'role-session'
+    ? {
+        accountId: caller.accountId,
+        arn: callerArn(caller),
+        role: { arn: caller.session.roleArn, roleId: caller.session.roleId },
+        userId: `${caller.session.roleId}:${caller.session.sessionName}`,
+      }
+    : { accountId: caller.accountId, arn: callerArn(caller), userId: caller.accountId };
+}
+
+/** Creates the STS emulator; it finds roles in `iam` and issues sessions into `credentials`. */
+export function createStsService(
+  env: LocalCloudEnv,
+  credentials: CredentialRegistry,
+  iam: Pick<IamService, 'role'>,
+): EmulatedService {
   const operations: Record<string, (req: LocalRequest, input: QueryInput) => XmlValue> = {
     GetCallerIdentity: (req) => {
       const caller = credentials.identify(req.accessKeyId);
@@ -45,24 +76,48 @@ export function createStsService(env: LocalCloudEnv, credentials: CredentialRegi
     AssumeRole: (req, input) => {
       const roleArn = input.required('RoleArn', FIELDS.roleArn);
       const sessionName = input.required('RoleSessionName', FIELDS.roleSessionName);
-      const durationSeconds = input.integer('DurationSeconds', 900, 43_200) ?? 3600;
-      input.optional('ExternalId', FIELDS.externalId);
+      const requested = input.integer('DurationSeconds', 900, 43_200);
+      const externalId = input.optional('ExternalId', FIELDS.externalId);
       input.optional('Policy', FIELDS.policy);
       const match = ROLE_ARN.exec(roleArn);
       if (!match) throw validationError('roleArn', roleArn, 'Member must be a valid IAM role ARN');
       const [, accountId = '', roleName = ''] = match;
-      // An account outside the organisation (or suspended) has no role that trusts the caller: AWS answers
-      // AccessDenied, not NoSuchEntity, so as not to reveal which roles exist.
-      if (env.accountInfo(accountId)?.status !== 'ACTIVE') {
+      const caller = credentials.identify(req.accessKeyId);
+      const who = trustCaller(caller);
+      const role =
+        env.accountInfo(accountId)?.status === 'ACTIVE' ? iam.role(accountId, roleName) : undefined;
+      const context = assumeRoleContext(who, {
+        externalId,
+        sessionName,
+        organizationId: env.accountInfo(caller.accountId) ? LOCAL_ORGANIZATION_ID : undefined,
+      });
+      if (!role || !trustAllows(role.trust, who, 'sts:AssumeRole', context)) {
         throw new AwsApiError(
           'AccessDenied',
-          `User: ${callerArn(credentials.identify(req.accessKeyId))} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+          `User: ${who.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
           403,
+        );
+      }
+      const durationSeconds = requested ?? 3600;
+      if (caller.kind === 'role-session' && durationSeconds > ROLE_CHAINING_MAX_SECONDS) {
+        throw new AwsApiError(
+          'ValidationError',
+          'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+          400,
+        );
+      }
+      if (durationSeconds > role.maxSessionDuration) {
+        throw new AwsApiError(
+          'ValidationError',
+          'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+          400,
         );
       }
       const session = credentials.issue({
         accountId,
-        roleName,
+        roleName: role.roleName,
+        roleArn: role.arn,
+        roleId: role.roleId,
         sessionName,
         expiration: new Date(env.now() + durationSeconds * 1000),
       });
@@ -75,7 +130,7 @@ export function createStsService(env: LocalCloudEnv, credentials: CredentialRegi
         },
         AssumedRoleUser: {
           AssumedRoleId: `${session.roleId}:${sessionName}`,
-          Arn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`,
+          Arn: `arn:aws:sts::${accountId}:assumed-role/${role.roleName}/${sessionName}`,
         },
         PackedPolicySize: 0,
       };
@@ -102,6 +157,7 @@ export function createStsService(env: LocalCloudEnv, credentials: CredentialRegi
         requestId: req.requestId,
       });
     },
+    renderError: (err, requestId) => renderQueryError(err, requestId, STS_XML_NAMESPACE),
     reset() {
       // Sessions live in the shared credential registry, which the server resets.
     },

@@ -45,7 +45,7 @@ describe('local cloud: Organizations through the AWS SDK', () => {
     const suspended = accounts.find((a) => a.Id === '300000000005');
     expect(suspended).toMatchObject({ Name: 'member-5', Status: 'SUSPENDED', JoinedMethod: 'CREATED' });
     expect(suspended?.Arn).toBe(
-      `arn:aws:organizations::${cloud.env.defaultAccountId}:account/o-local/300000000005`,
+      `arn:aws:organizations::${cloud.env.defaultAccountId}:account/o-localcloud/300000000005`,
     );
     expect(suspended?.JoinedTimestamp).toBeInstanceOf(Date);
   });
@@ -53,17 +53,18 @@ describe('local cloud: Organizations through the AWS SDK', () => {
   it('describes the organisation', async () => {
     const { Organization } = await orgs.send(new DescribeOrganizationCommand({}));
     expect(Organization).toMatchObject({
-      Id: 'o-local',
+      Id: 'o-localcloud',
       FeatureSet: 'ALL',
       MasterAccountId: cloud.env.defaultAccountId,
     });
   });
 
   it('refuses ListAccounts to a member account', async () => {
-    // Prepare: a role session in a member account (STS AssumeRole), as the product's member role would have
+    // Prepare: a role session in a member account, through the role Organizations creates there
+    cloud.seed({ accountId: '300000000001' });
     const { Credentials } = await new STSClient(clientOptions(cloud)).send(
       new AssumeRoleCommand({
-        RoleArn: 'arn:aws:iam::300000000001:role/MfaRemediationMemberRole',
+        RoleArn: 'arn:aws:iam::300000000001:role/OrganizationAccountAccessRole',
         RoleSessionName: 'org-test',
       }),
     );

@@ -1,8 +1,16 @@
-import { CreateUserCommand, GetUserCommand, IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
+import {
+  CreateRoleCommand,
+  CreateUserCommand,
+  DeleteRoleCommand,
+  GetRoleCommand,
+  GetUserCommand,
+  IAMClient,
+  ListUsersCommand,
+} from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../../src/local/cloud/server.ts';
-import { clientOptions, failure } from './support.ts';
+import { authorization, clientOptions, failure } from './support.ts';
 
 const DEFAULT_ACCOUNT = '123456789012';
 const MEMBER = '210987654321';
@@ -22,15 +30,70 @@ describe('local cloud: STS through the AWS SDK', () => {
     await cloud.close();
   });
 
-  async function assume(accountId: string, extra: { DurationSeconds?: number } = {}) {
-    return sts.send(
-      new AssumeRoleCommand({
-        RoleArn: `arn:aws:iam::${accountId}:role/MfaRemediationMemberRole`,
-        RoleSessionName: 'mfa-remediation',
-        ExternalId: 'external-id',
-        ...extra,
+  /** Root credentials of the default account, for IAM set-up. */
+  const adminIam = () => new IAMClient(clientOptions(cloud));
+
+  async function createRole(
+    roleName: string,
+    principal: Record<string, unknown> | '*',
+    extra: { condition?: Record<string, unknown>; maxSessionDuration?: number; deny?: boolean } = {},
+    options = clientOptions(cloud),
+  ) {
+    const iam = new IAMClient(options);
+    const statements: Record<string, unknown>[] = [
+      {
+        Effect: 'Allow',
+        Principal: principal,
+        Action: 'sts:AssumeRole',
+        ...(extra.condition ? { Condition: extra.condition } : {}),
+      },
+    ];
+    if (extra.deny) statements.push({ Effect: 'Deny', Principal: '*', Action: 'sts:AssumeRole' });
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: roleName,
+        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+        ...(extra.maxSessionDuration ? { MaxSessionDuration: extra.maxSessionDuration } : {}),
       }),
     );
+    iam.destroy();
+    return Role!;
+  }
+
+  function credentialsOf(response: {
+    Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string };
+  }) {
+    return {
+      accessKeyId: response.Credentials?.AccessKeyId ?? '',
+      secretAccessKey: response.Credentials?.SecretAccessKey ?? '',
+      sessionToken: response.Credentials?.SessionToken ?? '',
+    };
+  }
+
+  async function assume(
+    accountId: string,
+    extra: { DurationSeconds?: number; ExternalId?: string; roleName?: string } = {},
+    client = sts,
+  ) {
+    const { roleName = 'MfaRemediationMemberRole', ...rest } = extra;
+    return client.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${accountId}:role/${roleName}`,
+        RoleSessionName: 'mfa-remediation',
+        ...rest,
+      }),
+    );
+  }
+
+  /** A role in the default account that the account trusts, and an STS client acting as its session. */
+  async function roleSession(roleName: string, maxSessionDuration?: number) {
+    const role = await createRole(
+      roleName,
+      { AWS: `arn:aws:iam::${DEFAULT_ACCOUNT}:root` },
+      maxSessionDuration ? { maxSessionDuration } : {},
+    );
+    const session = await assume(DEFAULT_ACCOUNT, { roleName });
+    return { role, client: new STSClient(clientOptions(cloud, { credentials: credentialsOf(session) })) };
   }
 
   it('reports the default account for any access key', async () => {
@@ -45,79 +108,179 @@ describe('local cloud: STS through the AWS SDK', () => {
     });
   });
 
-  it('issues session credentials into a seeded account that land IAM calls in that account', async () => {
-    // Prepare
+  it("refuses a role that does not exist, with AWS's AccessDenied (403) naming the caller", async () => {
+    // Act
+    const error = await failure(assume(DEFAULT_ACCOUNT));
+
+    // Assess
+    expect(error.name).toBe('AccessDenied');
+    expect(error.$metadata.httpStatusCode).toBe(403);
+    expect(error.message).toBe(
+      `User: arn:aws:iam::${DEFAULT_ACCOUNT}:root is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${DEFAULT_ACCOUNT}:role/MfaRemediationMemberRole`,
+    );
+  });
+
+  it('issues sessions of a trusting role in a seeded account that land IAM calls in that account', async () => {
+    // Prepare: the seeded account's OrganizationAccountAccessRole trusts the management account.
     cloud.seed({ accountId: MEMBER, users: [{ userName: 'member-user' }] });
-    const credentialsIn = async (accountId: string) => {
-      const { Credentials } = await assume(accountId);
-      return {
-        accessKeyId: Credentials?.AccessKeyId ?? '',
-        secretAccessKey: Credentials?.SecretAccessKey ?? '',
-        sessionToken: Credentials?.SessionToken ?? '',
-      };
-    };
 
     // Act
-    const assumed = await assume(MEMBER, { DurationSeconds: 900 });
-    const memberCredentials = await credentialsIn(MEMBER);
-    const memberIam = new IAMClient(clientOptions(cloud, { credentials: memberCredentials }));
-    const memberSts = new STSClient(clientOptions(cloud, { credentials: memberCredentials }));
+    const assumed = await assume(MEMBER, { roleName: 'OrganizationAccountAccessRole', DurationSeconds: 900 });
+    const memberIam = new IAMClient(clientOptions(cloud, { credentials: credentialsOf(assumed) }));
+    const memberSts = new STSClient(clientOptions(cloud, { credentials: credentialsOf(assumed) }));
     await memberIam.send(new CreateUserCommand({ UserName: 'created-in-member' }));
     const memberUsers = await memberIam.send(new ListUsersCommand({}));
-    const defaultIam = new IAMClient(clientOptions(cloud));
+    const defaultIam = adminIam();
     const defaultUsers = await defaultIam.send(new ListUsersCommand({}));
     const identity = await memberSts.send(new GetCallerIdentityCommand({}));
     const rootless = await failure(memberIam.send(new GetUserCommand({})));
+    const role = await memberIam.send(new GetRoleCommand({ RoleName: 'OrganizationAccountAccessRole' }));
 
     // Assess
     expect(assumed.Credentials?.AccessKeyId).toMatch(/^ASIA[A-Z0-9]{16}$/);
-    expect(assumed.Credentials?.SessionToken).toBeTruthy();
     expect(assumed.Credentials?.Expiration).toEqual(new Date(START + 900_000));
     expect(assumed.AssumedRoleUser?.Arn).toBe(
-      `arn:aws:sts::${MEMBER}:assumed-role/MfaRemediationMemberRole/mfa-remediation`,
+      `arn:aws:sts::${MEMBER}:assumed-role/OrganizationAccountAccessRole/mfa-remediation`,
     );
-    expect(assumed.AssumedRoleUser?.AssumedRoleId).toMatch(/^AROA[A-Z0-9]{17}:mfa-remediation$/);
+    expect(assumed.AssumedRoleUser?.AssumedRoleId).toBe(`${role.Role?.RoleId}:mfa-remediation`);
     expect(memberUsers.Users?.map((u) => u.UserName)).toEqual(['created-in-member', 'member-user']);
-    expect(memberUsers.Users?.[0]?.Arn).toBe(`arn:aws:iam::${MEMBER}:user/created-in-member`);
     expect(defaultUsers.Users).toEqual([]);
     expect(identity).toMatchObject({
       Account: MEMBER,
-      Arn: `arn:aws:sts::${MEMBER}:assumed-role/MfaRemediationMemberRole/mfa-remediation`,
+      Arn: `arn:aws:sts::${MEMBER}:assumed-role/OrganizationAccountAccessRole/mfa-remediation`,
+      UserId: `${role.Role?.RoleId}:mfa-remediation`,
     });
-    expect(identity.UserId).toMatch(/^AROA[A-Z0-9]{17}:mfa-remediation$/);
     expect(rootless.name).toBe('ValidationError');
     memberIam.destroy();
     memberSts.destroy();
     defaultIam.destroy();
   });
 
-  it('can assume a role in the default account too', async () => {
+  it('evaluates the trust policy against the calling principal: a role principal trusts only its sessions', async () => {
+    // Prepare
+    const worker = await roleSession('worker');
+    const other = await roleSession('other');
+    await createRole('target', { AWS: worker.role.Arn });
+
     // Act
-    const assumed = await assume(DEFAULT_ACCOUNT);
+    const asRoot = await failure(assume(DEFAULT_ACCOUNT, { roleName: 'target' }));
+    const asOther = await failure(assume(DEFAULT_ACCOUNT, { roleName: 'target' }, other.client));
+    const asWorker = await assume(DEFAULT_ACCOUNT, { roleName: 'target' }, worker.client);
 
     // Assess
-    expect(assumed.Credentials?.Expiration).toEqual(new Date(START + 3_600_000));
+    expect(asRoot.name).toBe('AccessDenied');
+    expect(asOther.name).toBe('AccessDenied');
+    expect(asOther.message).toContain(
+      `User: arn:aws:sts::${DEFAULT_ACCOUNT}:assumed-role/other/mfa-remediation`,
+    );
+    expect(asWorker.AssumedRoleUser?.Arn).toContain(':assumed-role/target/');
+    worker.client.destroy();
+    other.client.destroy();
   });
 
-  it('denies a role in an account outside the organisation (AccessDenied, 403)', async () => {
+  it('requires the sts:ExternalId the trust policy names (StringEquals)', async () => {
+    // Prepare
+    await createRole(
+      'with-external-id',
+      { AWS: DEFAULT_ACCOUNT },
+      {
+        condition: { StringEquals: { 'sts:ExternalId': 'org-secret' } },
+      },
+    );
+
     // Act
-    const error = await failure(assume('999999999999'));
+    const missing = await failure(assume(DEFAULT_ACCOUNT, { roleName: 'with-external-id' }));
+    const wrong = await failure(
+      assume(DEFAULT_ACCOUNT, { roleName: 'with-external-id', ExternalId: 'guessed' }),
+    );
+    const right = await assume(DEFAULT_ACCOUNT, { roleName: 'with-external-id', ExternalId: 'org-secret' });
 
     // Assess
-    expect(error.name).toBe('AccessDenied');
-    expect(error.$metadata.httpStatusCode).toBe(403);
-    expect(error.message).toContain('sts:AssumeRole');
+    expect(missing.name).toBe('AccessDenied');
+    expect(wrong.name).toBe('AccessDenied');
+    expect(right.Credentials?.AccessKeyId).toMatch(/^ASIA/);
   });
 
-  it('denies a role in a suspended account', async () => {
+  it('lets an explicit Deny win, and "*" trust anyone the conditions allow', async () => {
+    // Prepare
+    await createRole('denied', '*', { deny: true });
+    await createRole('anyone', '*', { condition: { StringLike: { 'sts:RoleSessionName': 'mfa-*' } } });
+
+    // Act / Assess
+    expect((await failure(assume(DEFAULT_ACCOUNT, { roleName: 'denied' }))).name).toBe('AccessDenied');
+    expect((await assume(DEFAULT_ACCOUNT, { roleName: 'anyone' })).Credentials).toBeDefined();
+  });
+
+  it("refuses DurationSeconds above the role's MaxSessionDuration, and above one hour for role chaining", async () => {
+    // Prepare
+    await createRole('one-hour', { AWS: DEFAULT_ACCOUNT });
+    await createRole('twelve-hours', { AWS: DEFAULT_ACCOUNT }, { maxSessionDuration: 43_200 });
+    const chained = await roleSession('hop');
+
+    // Act
+    const tooLong = await failure(assume(DEFAULT_ACCOUNT, { roleName: 'one-hour', DurationSeconds: 43_200 }));
+    const long = await assume(DEFAULT_ACCOUNT, { roleName: 'twelve-hours', DurationSeconds: 43_200 });
+    const chainedLong = await failure(
+      assume(DEFAULT_ACCOUNT, { roleName: 'twelve-hours', DurationSeconds: 3601 }, chained.client),
+    );
+    const chainedHour = await assume(
+      DEFAULT_ACCOUNT,
+      { roleName: 'twelve-hours', DurationSeconds: 3600 },
+      chained.client,
+    );
+
+    // Assess
+    expect(tooLong.name).toBe('ValidationError');
+    expect(tooLong.$metadata.httpStatusCode).toBe(400);
+    expect(tooLong.message).toBe(
+      'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+    );
+    expect(long.Credentials?.Expiration).toEqual(new Date(START + 43_200_000));
+    expect(chainedLong.name).toBe('ValidationError');
+    expect(chainedLong.message).toContain('1 hour session limit for roles assumed by role chaining');
+    expect(chainedHour.Credentials).toBeDefined();
+    chained.client.destroy();
+  });
+
+  it('refuses a trust policy naming a principal that does not exist; a recreated role is another principal', async () => {
+    // Prepare
+    const iam = adminIam();
+    const worker = await roleSession('recreated');
+    await createRole('trusts-recreated', { AWS: worker.role.Arn });
+
+    // Act
+    const invalid = await failure(
+      createRole('bad-trust', { AWS: `arn:aws:iam::${DEFAULT_ACCOUNT}:role/nobody` }),
+    );
+    await iam.send(new DeleteRoleCommand({ RoleName: 'recreated' }));
+    await createRole('recreated', { AWS: `arn:aws:iam::${DEFAULT_ACCOUNT}:root` });
+    const fresh = await assume(DEFAULT_ACCOUNT, { roleName: 'recreated' });
+    const freshClient = new STSClient(clientOptions(cloud, { credentials: credentialsOf(fresh) }));
+    const afterRecreate = await failure(
+      assume(DEFAULT_ACCOUNT, { roleName: 'trusts-recreated' }, freshClient),
+    );
+
+    // Assess
+    expect(invalid.name).toBe('MalformedPolicyDocumentException');
+    expect(invalid.message).toContain('Invalid principal in policy');
+    expect(afterRecreate.name).toBe('AccessDenied');
+    iam.destroy();
+    worker.client.destroy();
+    freshClient.destroy();
+  });
+
+  it('denies a role in an account outside the organisation, or suspended', async () => {
     // Prepare
     cloud.env.addAccount('555555555555', { status: 'SUSPENDED' });
 
     // Act
-    const error = await failure(assume('555555555555'));
+    const outside = await failure(assume('999999999999', { roleName: 'OrganizationAccountAccessRole' }));
+    const suspended = await failure(assume('555555555555', { roleName: 'OrganizationAccountAccessRole' }));
 
     // Assess
-    expect(error.name).toBe('AccessDenied');
+    expect(outside.name).toBe('AccessDenied');
+    expect(outside.$metadata.httpStatusCode).toBe(403);
+    expect(suspended.name).toBe('AccessDenied');
   });
 
   it.each([
@@ -130,6 +293,7 @@ describe('local cloud: STS through the AWS SDK', () => {
     // Assess
     expect(error.name).toBe('ValidationError');
     expect(error.$metadata.httpStatusCode).toBe(400);
+    expect(error.message).toContain('1 validation error detected');
   });
 
   it('validates the role ARN and session name', async () => {
@@ -153,19 +317,30 @@ describe('local cloud: STS through the AWS SDK', () => {
     expect(badSession.name).toBe('ValidationError');
   });
 
+  it('answers errors as XML in the STS namespace', async () => {
+    // Act
+    const response = await fetch(cloud.url, {
+      method: 'POST',
+      headers: {
+        authorization: authorization('sts'),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'Action=AssumeRole&Version=2011-06-15&RoleArn=arn:aws:iam::123456789012:role/none&RoleSessionName=s1',
+    });
+    const text = await response.text();
+
+    // Assess
+    expect(response.status).toBe(403);
+    expect(text).toMatch(
+      /^<ErrorResponse xmlns="https:\/\/sts\.amazonaws\.com\/doc\/2011-06-15\/"><Error><Type>Sender<\/Type><Code>AccessDenied<\/Code>/,
+    );
+  });
+
   it('forgets issued sessions on reset: their keys fall back to the default account', async () => {
     // Prepare
     cloud.seed({ accountId: MEMBER });
-    const { Credentials } = await assume(MEMBER);
-    const session = new STSClient(
-      clientOptions(cloud, {
-        credentials: {
-          accessKeyId: Credentials?.AccessKeyId ?? '',
-          secretAccessKey: Credentials?.SecretAccessKey ?? '',
-          sessionToken: Credentials?.SessionToken ?? '',
-        },
-      }),
-    );
+    const assumed = await assume(MEMBER, { roleName: 'OrganizationAccountAccessRole' });
+    const session = new STSClient(clientOptions(cloud, { credentials: credentialsOf(assumed) }));
 
     // Act
     cloud.reset();

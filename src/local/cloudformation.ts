@@ -1,7 +1,8 @@
 /**
- * Just enough CloudFormation for tests: parse YAML templates with the short-form intrinsic tags (`!Ref`,
- * `!Sub`, `!If`, …) and evaluate intrinsics for given parameters, so assertions can be made on what a stack
- * would really contain, with conditions applied.
+ * Just enough CloudFormation to read the project's own templates: parse YAML with the short-form intrinsic
+ * tags (`!Ref`, `!Sub`, `!If`, …) and evaluate intrinsics for given parameters, so the local cloud can deploy
+ * what a stack would really contain (the member role, see member-role.ts) and tests can assert on it, with
+ * conditions applied.
  */
 import { parse, type Tags } from 'yaml';
 
@@ -48,6 +49,7 @@ export function parseCloudFormationYaml(text: string): Template {
   return parse(text, { customTags: CLOUDFORMATION_TAGS, version: '1.1' }) as Template;
 }
 
+/** A CloudFormation template as plain JSON. */
 export interface Template {
   Parameters?: Record<string, { Default?: unknown; Type?: string; AllowedValues?: string[] }>;
   Conditions?: Record<string, unknown>;
@@ -55,6 +57,7 @@ export interface Template {
   Outputs?: Record<string, unknown>;
 }
 
+/** The account, region, partition and parameter values a template is evaluated for. */
 export interface EvaluationContext {
   readonly accountId?: string;
   readonly region?: string;
