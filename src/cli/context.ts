@@ -78,9 +78,20 @@ export class CliContext {
     const local =
       endpoint !== undefined && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?/.test(endpoint);
     const hasCredentials = Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE);
+    // Keys in the command's environment come first, as in the SDK's default chain; passed explicitly because
+    // that environment may not be this process's (the CLI run in-process with an injected one).
+    const fromEnv =
+      env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+        ? {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+          }
+        : undefined;
     return createClientOptions({
       region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? 'us-east-1' : undefined),
       endpoint,
+      ...(fromEnv ? { credentials: fromEnv } : {}),
       ...(local && !hasCredentials
         ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
         : {}),

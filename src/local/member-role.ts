@@ -26,6 +26,8 @@ import { createEvaluator, parseCloudFormationYaml, type Template } from './cloud
 
 export { ORGANIZATION_ACCESS_ROLE };
 
+/** The external id the demo and the tests deploy the member role with (docs/deploy.md: any shared string). */
+export const DEMO_EXTERNAL_ID = 'mfa-remediation-local';
 /** The central worker's role in local set-ups (on AWS: the stack's WorkerRole, assumed by Lambda). */
 export const LOCAL_WORKER_ROLE = 'mfa-remediation-local-worker';
 

@@ -7,15 +7,15 @@
 import { AttachUserPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { ClientOptions } from '../aws/clients.ts';
-import { guardPolicyArn, NAMES, type Outcome, type OutcomeName } from '../core/model.ts';
+import { guardPolicyArn, type Outcome, type OutcomeName } from '../core/model.ts';
 import type { Logger } from '../logger.ts';
 import { createRuntime } from '../runtime.ts';
 import { createPoller } from '../worker/poller.ts';
 import { type LocalCloud, startLocalCloud } from './cloud/server.ts';
 import { DEMO_ACCOUNT, DEMO_MEMBER_ACCOUNT, type DemoUser, demoUsers } from './demo.ts';
 import { makeConfigEvent, makeFinding, makeSecurityHubEvent } from './findings.ts';
+import { DEMO_EXTERNAL_ID, deployLocalOrganisation, memberAdmin } from './member-role.ts';
 import { drainOutcomes, drainQueue, provisionPipeline } from './pipeline.ts';
 
 export interface LocalRunOptions {
@@ -42,25 +42,9 @@ export interface LocalRunSummary {
   readonly durationMs: number;
 }
 
-async function memberCredentials(sts: STSClient, accountId: string) {
-  const assumed = await sts.send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${accountId}:role/${NAMES.memberRoleName}`,
-      RoleSessionName: 'mfa-remediation-demo',
-    }),
-  );
-  const c = assumed.Credentials;
-  return {
-    accessKeyId: c?.AccessKeyId ?? '',
-    secretAccessKey: c?.SecretAccessKey ?? '',
-    sessionToken: c?.SessionToken ?? '',
-  };
-}
-
 /** Seeds users per account, then contains the ones the story says were contained before. */
 async function seedUsers(cloud: LocalCloud, clientOptions: ClientOptions, users: DemoUser[]) {
   const userIds = new Map<string, string>();
-  const sts = new STSClient(clientOptions);
   for (const accountId of [DEMO_ACCOUNT, DEMO_MEMBER_ACCOUNT]) {
     const result = cloud.seed({
       accountId,
@@ -77,10 +61,10 @@ async function seedUsers(cloud: LocalCloud, clientOptions: ClientOptions, users:
     for (const u of result.users) userIds.set(`${accountId}/${u.userName}`, u.userId);
     const contained = users.filter((u) => u.accountId === accountId && u.contained);
     if (contained.length === 0) continue;
-    const iam = new IAMClient({
-      ...clientOptions,
-      ...(accountId === DEMO_ACCOUNT ? {} : { credentials: await memberCredentials(sts, accountId) }),
-    });
+    // An administrator of the member account (OrganizationAccountAccessRole) contained them earlier.
+    const iam = new IAMClient(
+      accountId === DEMO_ACCOUNT ? clientOptions : await memberAdmin(clientOptions, accountId),
+    );
     for (const u of contained) {
       await iam.send(
         new AttachUserPolicyCommand({ UserName: u.userName, PolicyArn: guardPolicyArn(accountId) }),
@@ -170,15 +154,23 @@ export async function runLocalDemo(options: LocalRunOptions): Promise<LocalRunSu
     const userIds = await seedUsers(cloud, clientOptions, everyone);
     await sendFindings(clientOptions, pipeline.queueUrl, users, userIds.get(`${DEMO_ACCOUNT}/gina`));
 
+    // As deployed: the member role from deploy/member-account-role.yml, the worker a session of its role.
+    const organisation = await deployLocalOrganisation(clientOptions, {
+      managementAccountId: DEMO_ACCOUNT,
+      memberAccountIds: [DEMO_MEMBER_ACCOUNT],
+      externalId: DEMO_EXTERNAL_ID,
+      escalation: 'disable-console',
+    });
     const runtime = createRuntime({
       env: {
         ...pipeline.env,
+        ...organisation.env,
         ALLOWED_ACCOUNTS: `${DEMO_ACCOUNT},${DEMO_MEMBER_ACCOUNT}`,
         ESCALATION: 'disable-console',
         LOG_LEVEL: 'warn',
       },
       log: options.log,
-      clientOptions,
+      clientOptions: organisation.workerOptions,
     });
     const poller = createPoller({
       sqs: runtime.sqs,

@@ -1,7 +1,8 @@
 /**
  * End-to-end harness: the local cloud on an ephemeral port with a movable clock, the product's queues and topic
- * provisioned as serverless.yml does, and the real CLI (`mfa-remediation worker`) run in-process with injected
- * streams. Everything goes over HTTP through the unmodified AWS SDK v3 clients.
+ * provisioned as serverless.yml does, the member account's role deployed from deploy/member-account-role.yml,
+ * and the real CLI (`mfa-remediation worker`) run in-process with injected streams, as a session of the central
+ * worker role. Everything goes over HTTP through the unmodified AWS SDK v3 clients.
  */
 import {
   BatchImportFindingsCommand,
@@ -20,6 +21,7 @@ import { Outcome } from '../../src/core/model.ts';
 import type { SeedRequest } from '../../src/local/cloud/seed.ts';
 import { type LocalCloud, startLocalCloud } from '../../src/local/cloud/server.ts';
 import { DEMO_ACCOUNT, DEMO_MEMBER_ACCOUNT } from '../../src/local/demo.ts';
+import { DEMO_EXTERNAL_ID, deployLocalOrganisation } from '../../src/local/member-role.ts';
 import {
   drainOutcomes,
   type LocalPipeline,
@@ -45,6 +47,8 @@ export interface Harness {
   readonly clientOptions: ClientOptions;
   readonly pipeline: LocalPipeline;
   readonly sqs: SQSClient;
+  /** The worker's environment: credentials of a worker role session and the member role's name and id. */
+  readonly workerEnv: Readonly<Record<string, string>>;
   /** Moves the local cloud's clock (SQS visibility, TOTP windows) forward. */
   advance(ms: number): void;
   seed(accountId: string, users: SeedUser[]): void;
@@ -78,6 +82,23 @@ export async function startHarness(
     maxAttempts: 3,
   };
   const pipeline = await provisionPipeline(clientOptions, options.pipeline);
+  cloud.seed({ accountId: MEMBER });
+  const organisation = await deployLocalOrganisation(clientOptions, {
+    managementAccountId: ACCOUNT,
+    memberAccountIds: [MEMBER],
+    externalId: DEMO_EXTERNAL_ID,
+  });
+  const credentials = organisation.workerOptions.credentials as {
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken?: string;
+  };
+  const workerEnv = {
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: credentials.sessionToken ?? '',
+    ...organisation.env,
+  };
   const sqs = new SQSClient(clientOptions);
   const hub = new SecurityHubClient(clientOptions);
 
@@ -99,6 +120,7 @@ export async function startHarness(
     clientOptions,
     pipeline,
     sqs,
+    workerEnv,
     advance: (ms) => {
       offset += ms;
     },
@@ -137,8 +159,7 @@ export async function startHarness(
         {
           env: {
             AWS_REGION: 'us-east-1',
-            AWS_ACCESS_KEY_ID: 'e2e',
-            AWS_SECRET_ACCESS_KEY: 'e2e',
+            ...workerEnv,
             ...pipeline.env,
             ALLOWED_ACCOUNTS: `${ACCOUNT},${MEMBER}`,
             LOG_LEVEL: 'warn',

@@ -8,10 +8,9 @@
 import { AttachUserPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { expect } from 'vitest';
 import type { ClientOptions } from '../../src/aws/clients.ts';
-import { guardPolicyArn, NAMES, type OutcomeName, TAGS } from '../../src/core/model.ts';
+import { guardPolicyArn, type OutcomeName, TAGS } from '../../src/core/model.ts';
 import { createPrng } from '../../src/local/cloud/faults.ts';
 import type { LocalCloud } from '../../src/local/cloud/server.ts';
 import {
@@ -21,6 +20,7 @@ import {
   makeTask,
   wrapInSns,
 } from '../../src/local/findings.ts';
+import { memberAdmin } from '../../src/local/member-role.ts';
 
 export const MAIN_ACCOUNT = '123456789012';
 export const MEMBER_ACCOUNT = '210987654321';
@@ -240,25 +240,6 @@ export function countFindings(messages: readonly PlannedMessage[]): number {
   return messages.reduce((n, m) => n + m.items.length, 0);
 }
 
-async function assumeInto(clientOptions: ClientOptions, accountId: string): Promise<ClientOptions> {
-  const sts = new STSClient(clientOptions);
-  const { Credentials: c } = await sts.send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${accountId}:role/${NAMES.memberRoleName}`,
-      RoleSessionName: 'reliability-setup',
-    }),
-  );
-  sts.destroy();
-  return {
-    ...clientOptions,
-    credentials: {
-      accessKeyId: c?.AccessKeyId ?? '',
-      secretAccessKey: c?.SecretAccessKey ?? '',
-      sessionToken: c?.SessionToken ?? '',
-    },
-  };
-}
-
 /**
  * Seeds every user (straight into the cloud, not through the worker's endpoint) and contains the `enrolled`
  * ones as an earlier run would have: tags, then the guard. Imports the Security Hub findings too.
@@ -296,7 +277,8 @@ export async function seedPopulation(
       const user = seeded.find((u) => u.userName === s.userName);
       if (user) user.userId = s.userId;
     }
-    const options = accountId === MAIN_ACCOUNT ? clientOptions : await assumeInto(clientOptions, accountId);
+    // An administrator of the member account (OrganizationAccountAccessRole) contained them earlier.
+    const options = accountId === MAIN_ACCOUNT ? clientOptions : await memberAdmin(clientOptions, accountId);
     const iam = new IAMClient(options);
     for (const u of seeded.filter((s) => s.kind === 'enrolled')) {
       await iam.send(

@@ -15,6 +15,7 @@ import type { ClientOptions } from '../../src/aws/clients.ts';
 import type { BatchResult } from '../../src/core/batch.ts';
 import type { Outcome } from '../../src/core/model.ts';
 import { type LocalCloud, startLocalCloud } from '../../src/local/cloud/server.ts';
+import { DEMO_EXTERNAL_ID, deployLocalOrganisation } from '../../src/local/member-role.ts';
 import { drainQueue, type LocalPipeline, provisionPipeline } from '../../src/local/pipeline.ts';
 import type { Logger } from '../../src/logger.ts';
 import { createRuntime } from '../../src/runtime.ts';
@@ -29,6 +30,8 @@ import {
 import {
   ACCOUNTS,
   buildMessages,
+  MAIN_ACCOUNT,
+  MEMBER_ACCOUNT,
   type PlannedMessage,
   type PlannedUser,
   type PopulationOptions,
@@ -70,6 +73,11 @@ export interface World {
   readonly pipeline: LocalPipeline;
   /** Client options straight to the cloud, for setup and reading back (not recorded, no faults on SQS). */
   readonly direct: ClientOptions;
+  /**
+   * The worker's identity, as deployed: a session of the central worker role (straight to the cloud), and the
+   * environment naming the member role (created from deploy/member-account-role.yml) and its external id.
+   */
+  readonly worker: { readonly options: ClientOptions; readonly env: Readonly<Record<string, string>> };
   readonly sqs: SQSClient;
   close(): Promise<void>;
 }
@@ -99,6 +107,12 @@ export async function startWorld(options: {
     maxAttempts: 3,
   };
   const pipeline = await provisionPipeline(direct);
+  cloud.seed({ accountId: MEMBER_ACCOUNT });
+  const organisation = await deployLocalOrganisation(direct, {
+    managementAccountId: MAIN_ACCOUNT,
+    memberAccountIds: [MEMBER_ACCOUNT],
+    externalId: DEMO_EXTERNAL_ID,
+  });
   const sqs = new SQSClient(direct);
   return {
     clock,
@@ -106,6 +120,7 @@ export async function startWorld(options: {
     tap,
     pipeline,
     direct,
+    worker: { options: organisation.workerOptions, env: organisation.env },
     sqs,
     async close() {
       sqs.destroy();
@@ -203,9 +218,9 @@ export function createInProcessWorker(
 ): Poller {
   const { pipeline } = world;
   const runtime = createRuntime({
-    env: { ...pipeline.env, ALLOWED_ACCOUNTS: ACCOUNTS.join(',') },
+    env: { ...pipeline.env, ...world.worker.env, ALLOWED_ACCOUNTS: ACCOUNTS.join(',') },
     log: options.log,
-    clientOptions: { ...world.direct, endpoint: world.tap.url },
+    clientOptions: { ...world.worker.options, endpoint: world.tap.url },
     now: () => new Date(world.clock.now()),
   });
   return createPoller({

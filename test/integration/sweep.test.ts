@@ -20,6 +20,7 @@ import { guardPolicyArn, SweepSummary, type TaskMessage } from '../../src/core/m
 import { runAccountSweep, type SweepDeps } from '../../src/core/sweep.ts';
 import type { SeedRequest } from '../../src/local/cloud/seed.ts';
 import { type LocalCloud, startLocalCloud } from '../../src/local/cloud/server.ts';
+import { DEMO_EXTERNAL_ID, deployLocalOrganisation } from '../../src/local/member-role.ts';
 import { createRuntime } from '../../src/runtime.ts';
 import { createSweepScheduler } from '../../src/sweep-scheduler.ts';
 import { captureLogger, testConfig } from '../helpers/deps.ts';
@@ -303,13 +304,25 @@ describe('fan-out over an organisation', () => {
         },
       }),
     );
+    // The member roles from deploy/member-account-role.yml; the worker a session of the central worker role.
+    const organisation = await deployLocalOrganisation(clientOptions(), {
+      managementAccountId: DEFAULT_ACCOUNT,
+      memberAccountIds: Object.keys(members),
+      externalId: DEMO_EXTERNAL_ID,
+    });
+    const assumedBefore = (await requests('sts:'))['sts:AssumeRole'] ?? 0;
     const env = {
+      ...organisation.env,
       OUTCOME_TOPIC_ARN: TopicArn,
       REMEDIATION_QUEUE_URL: queueUrl,
       ALLOWED_ACCOUNTS: Object.keys(members).join(','),
       SWEEP_ACCOUNTS: 'organization',
     };
-    const runtime = createRuntime({ env, log: captureLogger().log, clientOptions: clientOptions() });
+    const runtime = createRuntime({
+      env,
+      log: captureLogger().log,
+      clientOptions: organisation.workerOptions,
+    });
 
     // Act 1: the scheduled fan-out
     const scheduled = await createSweepScheduler(runtime, { env }).run({ time: '2026-11-23T10:00:00Z' });
@@ -337,7 +350,7 @@ describe('fan-out over an organisation', () => {
     expect(outcomes).toEqual([
       expect.objectContaining({ outcome: 'manual-action-required', accountId: '210000000003' }),
     ]);
-    expect((await requests('sts:'))['sts:AssumeRole']).toBe(3);
+    expect((await requests('sts:'))['sts:AssumeRole']).toBe(assumedBefore + 3);
     const tasks = bodies(await drain(sqs, queueUrl));
     expect(tasks.map((t) => [t.accountId, userOf(t)]).sort()).toEqual([
       ['210000000001', 'a1'],

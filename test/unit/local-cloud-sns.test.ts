@@ -308,7 +308,11 @@ describe('SNS emulator (unit)', () => {
       Protocol: 'email',
       Endpoint: 'not-an-address',
     });
-    const sms = await failure(sns, 'Subscribe', { TopicArn: topicArn, Protocol: 'sms', Endpoint: '+15555550100' });
+    const sms = await failure(sns, 'Subscribe', {
+      TopicArn: topicArn,
+      Protocol: 'sms',
+      Endpoint: '+15555550100',
+    });
     const badPolicy = await failure(sns, 'SetSubscriptionAttributes', {
       SubscriptionArn: first,
       AttributeName: 'FilterPolicy',

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { startLocalCloud } from '../../local/cloud/server.ts';
 import { DEMO_ACCOUNT, demoUsers } from '../../local/demo.ts';
+import { DEMO_EXTERNAL_ID, deployLocalOrganisation } from '../../local/member-role.ts';
 import { provisionPipeline } from '../../local/pipeline.ts';
 import { runLocalDemo } from '../../local/runner.ts';
 import { integerFlag } from '../args.ts';
@@ -87,12 +88,24 @@ export function registerLocal(program: Command, cli: CliContext): void {
         for (const accountId of new Set(users.map((u) => u.accountId))) {
           cloud.seed({ accountId, users: users.filter((u) => u.accountId === accountId) });
         }
-        const pipeline = await provisionPipeline({
+        const admin = {
           endpoint: cloud.url,
           region: 'us-east-1',
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        };
+        const pipeline = await provisionPipeline(admin);
+        const accounts = [...new Set(users.map((u) => u.accountId))];
+        const organisation = await deployLocalOrganisation(admin, {
+          managementAccountId: DEMO_ACCOUNT,
+          memberAccountIds: accounts,
+          externalId: DEMO_EXTERNAL_ID,
         });
-        for (const [name, value] of Object.entries(pipeline.env)) cli.io.stderr.write(`${name}=${value}\n`);
+        for (const [name, value] of Object.entries({ ...pipeline.env, ...organisation.env })) {
+          cli.io.stderr.write(`${name}=${value}\n`);
+        }
+        cli.io.stderr.write(
+          `member accounts trust the worker role ${organisation.workerRoleArn}: run the worker with its session credentials (aws sts assume-role)\n`,
+        );
         cli.io.stderr.write(`ALLOWED_ACCOUNTS=${[...new Set(users.map((u) => u.accountId))].join(',')}\n`);
         cli.io.stderr.write(`default account ${DEMO_ACCOUNT}; any access key is accepted\n`);
       }
