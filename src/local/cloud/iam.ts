@@ -15,7 +15,8 @@ import { type CredentialRegistry, createCredentialRegistry } from './credentials
 import { accountHandlers } from './iam-account.ts';
 import { credentialReportHandlers } from './iam-credential-report.ts';
 import type { IamHandler } from './iam-handler.ts';
-import { createWriteLocks } from './iam-locks.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createWriteLocks, DEFAULT_CONFLICT_WINDOW_MS } from './iam-locks.ts';
 import { mfaHandlers } from './iam-mfa.ts';
 import { policyHandlers } from './iam-policies.ts';
 import { roleHandlers } from './iam-roles.ts';
@@ -87,7 +88,7 @@ export interface IamService extends EmulatedService {
 export interface IamServiceOptions {
   /** Identifies callers (root credentials vs. role sessions); defaults to a registry of its own. */
   readonly credentials?: CredentialRegistry;
-  /** Extra milliseconds a user stays busy after each write (see iam-locks.ts). */
+  /** Milliseconds each write to a user holds it (see iam-locks.ts); default a few. */
   readonly conflictWindowMs?: number;
   /** UsersPerAccount quota of every account (default AWS's 5,000). */
   readonly usersPerAccount?: number;
@@ -112,7 +113,7 @@ function userSnapshot(user: IamUser): IamUserSnapshot {
 export function createIamService(env: LocalCloudEnv, options: IamServiceOptions = {}): IamService {
   const credentials = options.credentials ?? createCredentialRegistry(env.defaultAccountId);
   const accounts = new Map<string, IamAccount>();
-  const locks = createWriteLocks({ windowMs: options.conflictWindowMs ?? 0 });
+  const locks = createWriteLocks({ windowMs: options.conflictWindowMs ?? DEFAULT_CONFLICT_WINDOW_MS });
 
   const account = (accountId: string): IamAccount => {
     let found = accounts.get(accountId);
@@ -155,6 +156,7 @@ export function createIamService(env: LocalCloudEnv, options: IamServiceOptions 
           400,
         );
       }
+      const holdsUser = isWrite(operation) && queryParams(req).has('UserName') && locks.windowMs > 0;
       const result = await handler({
         params: new QueryInput(queryParams(req)),
         account: account(req.accountId),
@@ -162,6 +164,8 @@ export function createIamService(env: LocalCloudEnv, options: IamServiceOptions 
         caller: credentials.identify(req.accessKeyId),
         resolvePrincipal,
       });
+      // The write keeps its user (the lock the server released after this returns) for IAM's few milliseconds.
+      if (holdsUser) await sleep(locks.windowMs);
       return xmlResponse(operation, result === undefined ? undefined : toXml(result), {
         namespace: IAM_XML_NAMESPACE,
         requestId: req.requestId,

@@ -42,7 +42,10 @@ export interface LocalCloudOptions {
   readonly defaultAccountId?: string;
   /** Default `us-east-1`. */
   readonly region?: string;
-  /** Extra milliseconds an IAM user stays busy after a write (see iam-locks.ts). Default 0. */
+  /**
+   * Milliseconds each IAM write holds its user (see iam-locks.ts), so concurrent writes to one user conflict
+   * with ConcurrentModification even at 0 ms latency. Default 5; 0 turns the window off.
+   */
   readonly conflictWindowMs?: number;
   /**
    * IAM's UsersPerAccount quota in every account. Default 5,000, as on AWS (where it cannot be raised); scale
@@ -160,7 +163,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const credentials = createCredentialRegistry(env.defaultAccountId);
   const iam = createIamService(env, {
     credentials,
-    conflictWindowMs: options.conflictWindowMs ?? 0,
+    ...(options.conflictWindowMs === undefined ? {} : { conflictWindowMs: options.conflictWindowMs }),
     ...(options.usersPerAccount === undefined ? {} : { usersPerAccount: options.usersPerAccount }),
   });
   const peers = createPeerServices(env);

@@ -863,23 +863,47 @@ describe('local cloud: IAM write conflicts', () => {
     await cloud.close();
   });
 
-  it('keeps a user busy for conflictWindowMs after a write', async () => {
-    // Prepare
-    const cloud = await startLocalCloud({ conflictWindowMs: 150 });
+  it('fails parallel writes to one user at 0 ms latency, as IAM does, and never a caller that waits', async () => {
+    // Prepare: the default local cloud (no injected latency, the default write window)
+    const cloud = await startLocalCloud();
     const iam = new IAMClient(clientOptions(cloud));
     cloud.seed({ users: [{ userName: 'amy' }] });
-    const tag = () => iam.send(new TagUserCommand({ UserName: 'amy', Tags: [{ Key: 'k', Value: 'v' }] }));
+    const tag = (Value: string) =>
+      iam.send(new TagUserCommand({ UserName: 'amy', Tags: [{ Key: 'k', Value }] }));
 
     // Act
-    await tag();
-    const tooSoon = await failure(tag());
-    const read = await iam.send(new GetUserCommand({ UserName: 'amy' }));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    await tag();
+    const parallel = await Promise.allSettled(['1', '2', '3', '4', '5', '6', '7', '8'].map((v) => tag(v)));
+    const sequential: unknown[] = [];
+    for (const v of ['a', 'b', 'c', 'd']) sequential.push(await tag(v));
 
     // Assess
-    expect(tooSoon).toBeInstanceOf(ConcurrentModificationException);
-    expect(read.User?.UserName).toBe('amy');
+    const conflicts = parallel.filter(
+      (r) => r.status === 'rejected' && r.reason instanceof ConcurrentModificationException,
+    );
+    expect(parallel.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
+    expect(conflicts.length).toBeGreaterThanOrEqual(1);
+    expect(conflicts.length + parallel.filter((r) => r.status === 'fulfilled').length).toBe(8);
+    expect(sequential).toHaveLength(4);
+    expect(cloud.iam.getUser('123456789012', 'amy')?.tags).toEqual({ k: 'd' });
+    iam.destroy();
+    await cloud.close();
+  });
+
+  it('turns the window off with conflictWindowMs 0', async () => {
+    // Prepare
+    const cloud = await startLocalCloud({ conflictWindowMs: 0 });
+    const iam = new IAMClient(clientOptions(cloud));
+    cloud.seed({ users: [{ userName: 'bea' }] });
+
+    // Act
+    const parallel = await Promise.allSettled(
+      [1, 2, 3].map((n) =>
+        iam.send(new TagUserCommand({ UserName: 'bea', Tags: [{ Key: `k${n}`, Value: 'v' }] })),
+      ),
+    );
+
+    // Assess
+    expect(parallel.every((r) => r.status === 'fulfilled')).toBe(true);
     iam.destroy();
     await cloud.close();
   });
