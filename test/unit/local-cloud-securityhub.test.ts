@@ -163,7 +163,33 @@ describe('Security Hub emulator (unit)', () => {
         UpdatedBy: 'mfa-remediation',
         UpdatedAt: '2026-11-23T10:01:00.000Z',
       },
-      UpdatedAt: '2026-11-23T10:01:00.000Z',
+      // The provider's UpdatedAt: BatchUpdateFindings does not change it, as AWS documents.
+      UpdatedAt: '2026-11-20T10:00:00.000Z',
+    });
+  });
+
+  it('refuses, with the default product ARN, a finding for another account, and names products as AWS does', async () => {
+    // Act
+    const result = await call(hub, 'POST', '/findings/import', {
+      Findings: [
+        finding('mine'),
+        finding('theirs', { AwsAccountId: '999999999999' }),
+        finding('aws-control', { ProductArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub' }),
+      ],
+    });
+
+    // Assess
+    expect(result).toMatchObject({
+      SuccessCount: 2,
+      FailedCount: 1,
+      FailedFindings: [{ Id: 'theirs', ErrorCode: 'AccessDeniedException' }],
+    });
+    expect(hub.finding('theirs')).toBeUndefined();
+    expect(hub.finding('mine')).toMatchObject({ ProductName: 'Default', CompanyName: 'Personal' });
+    expect(hub.finding('aws-control')).toMatchObject({
+      ProductName: 'Security Hub',
+      CompanyName: 'AWS',
+      ProductFields: { 'aws/securityhub/ProductName': 'Security Hub', 'aws/securityhub/CompanyName': 'AWS' },
     });
   });
 

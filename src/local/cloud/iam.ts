@@ -4,6 +4,8 @@
  * the product, its tests and its demos use. Operation modules: `iam-users.ts`, `iam-policies.ts`,
  * `iam-mfa.ts` (TOTP in `iam-totp.ts`), `iam-credential-report.ts`, `iam-account.ts`.
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AwsApiError,
   type EmulatedService,
@@ -15,7 +17,6 @@ import { type CredentialRegistry, createCredentialRegistry } from './credentials
 import { accountHandlers } from './iam-account.ts';
 import { credentialReportHandlers } from './iam-credential-report.ts';
 import type { IamHandler } from './iam-handler.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createWriteLocks, DEFAULT_CONFLICT_WINDOW_MS } from './iam-locks.ts';
 import { mfaHandlers } from './iam-mfa.ts';
 import { policyHandlers } from './iam-policies.ts';

@@ -15,6 +15,7 @@ import { jsonResponse, parseJsonObject } from './json-protocol.ts';
 import { paginateByOffset } from './pagination.ts';
 import { asffViolation, mergeImported } from './securityhub-asff.ts';
 import { compileFilters, type Finding } from './securityhub-filters.ts';
+import { importRefusal, withProductNames } from './securityhub-products.ts';
 
 export type { Finding } from './securityhub-filters.ts';
 
@@ -48,7 +49,7 @@ export function createSecurityHubService(env: LocalCloudEnv): SecurityHubService
   const keyOf = (id: string, productArn: string) => `${productArn}\u0000${id}`;
   const isoNow = () => new Date(env.now()).toISOString();
 
-  function batchImportFindings(body: Record<string, unknown>, region: string) {
+  function batchImportFindings(body: Record<string, unknown>, region: string, callerAccountId: string) {
     const list = body.Findings;
     if (!Array.isArray(list)) throw invalidInput('Findings is required.');
     if (list.length === 0 || list.length > MAX_IMPORT) {
@@ -66,7 +67,12 @@ export function createSecurityHubService(env: LocalCloudEnv): SecurityHubService
         });
         continue;
       }
-      const finding = incoming as Finding;
+      const refusal = importRefusal(incoming as Finding, callerAccountId);
+      if (refusal) {
+        failed.push({ Id: (incoming as Finding).Id as string, ...refusal });
+        continue;
+      }
+      const finding = withProductNames(incoming as Finding);
       const key = keyOf(finding.Id as string, finding.ProductArn as string);
       findings.set(key, mergeImported(findings.get(key), finding, region, isoNow()));
     }
@@ -161,13 +167,14 @@ export function createSecurityHubService(env: LocalCloudEnv): SecurityHubService
         finding.Workflow = { ...((finding.Workflow as object) ?? {}), Status: status };
       if (label !== undefined) finding.Severity = { ...((finding.Severity as object) ?? {}), Label: label };
       for (const key of changes) finding[key] = body[key];
-      finding.UpdatedAt = now;
+      // UpdatedAt is the finding provider's: BatchUpdateFindings leaves it as it was (docs: BatchUpdateFindings).
     };
   }
 
   type Operation = (body: Record<string, unknown>, req: LocalRequest) => unknown;
   const operations: Readonly<Record<string, Operation>> = {
-    BatchImportFindings: (body, req) => batchImportFindings(body, req.region || env.defaultRegion),
+    BatchImportFindings: (body, req) =>
+      batchImportFindings(body, req.region || env.defaultRegion, req.accountId),
     GetFindings: getFindings,
     BatchUpdateFindings: batchUpdateFindings,
   };
