@@ -264,9 +264,39 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         send(res, await serveAws(req, url, body, requestId), requestId);
       })
       .catch((error: unknown) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(`local cloud error: ${String(error)}`);
+        // Whatever failed, the caller still gets an AWS-shaped error in the protocol it spoke.
+        const requestId = randomUUID();
+        const err = new AwsApiError(
+          'InternalFailure',
+          `The local cloud failed: ${String(error)}`,
+          500,
+          'Receiver',
+        );
+        if (res.headersSent) {
+          res.end();
+          return;
+        }
+        send(res, renderError(guessProtocol(req.headers['content-type']), err, requestId), requestId);
       });
+  });
+  // A request Node cannot parse (bad framing, oversized headers) gets a query-protocol 400, not a bare reset.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const requestId = randomUUID();
+    const body = renderError(
+      'query',
+      new AwsApiError(
+        'MalformedHttpRequest',
+        `The request could not be parsed: ${error.code ?? error.message}`,
+      ),
+      requestId,
+    ).body as string;
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nx-amzn-RequestId: ${requestId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -60,7 +60,12 @@ export class SqsStore {
     }
     const [accountId, name, ...rest] = path.split('/').filter((s) => s !== '');
     if (!accountId || !name || rest.length > 0) return undefined;
-    return this.get(accountId, decodeURIComponent(name));
+    try {
+      return this.get(accountId, decodeURIComponent(name));
+    } catch {
+      // A malformed escape (`%zz`) names no queue: QueueDoesNotExist, not a server error.
+      return undefined;
+    }
   }
 
   /** The queue an ARN (`arn:aws:sqs:<region>:<account>:<name>`) names. */
