@@ -67,7 +67,7 @@ function stateChart(report: Report): string {
   const barWidth = 560;
   const rowHeight = 34;
   const top = 10;
-  const height = top + Math.max(1, accounts.length) * rowHeight + 30;
+  const height = top + Math.max(1, accounts.length) * rowHeight + 6;
   const widest = Math.max(1, ...accounts.map((account) => account.counts.inScope));
   const rows = accounts.map((account, index) => {
     const y = top + index * rowHeight;
@@ -121,7 +121,7 @@ function deadlineChart(
   const later = entries.filter((entry) => entry.at >= today + span * DAY).length;
   if (later > 0) days.push({ label: 'Later', key: 'later', count: later });
   const left = 40;
-  const plotHeight = 160;
+  const plotHeight = 120;
   const top = 16;
   const column = Math.max(14, Math.min(40, 720 / days.length));
   const width = left + days.length * column + 10;
@@ -153,10 +153,11 @@ function deadlineChart(
       return `<g class="day" data-day="${e(day.key)}" data-count="${day.count}">${bar}${label}</g>`;
     })
     .join('');
-  const svg = `<svg class="chart" role="img" aria-labelledby="deadline-chart-title deadline-chart-desc" viewBox="0 0 ${width} ${top + plotHeight + 24}" width="100%" preserveAspectRatio="xMinYMin meet">
+  const axis = `<text x="${left}" y="${top + plotHeight + 32}" class="axis-title">Deadline day (UTC) · users per day</text>`;
+  const svg = `<svg class="chart" role="img" aria-labelledby="deadline-chart-title deadline-chart-desc" viewBox="0 0 ${width} ${top + plotHeight + 38}" width="100%" preserveAspectRatio="xMinYMin meet">
 <title id="deadline-chart-title">Upcoming MFA deadlines per day</title>
 <desc id="deadline-chart-desc">Columns: users whose deadline falls on each day (UTC) from today; the first column counts deadlines already passed. The table below lists the users.</desc>
-${grid}${bars}
+${grid}${bars}${axis}
 </svg>`;
   return { svg, days };
 }
@@ -213,7 +214,7 @@ main{max-width:1080px;margin:0 auto;padding:28px 24px 48px}
 h1{font-size:26px;margin:0 0 4px}
 h2{font-size:19px;margin:36px 0 10px}
 .meta{color:var(--muted);margin:0 0 20px}
-.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:12px;margin:0;padding:0;list-style:none}
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(118px,1fr));gap:12px;margin:0;padding:0;list-style:none}
 .tile{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 14px;border-left:6px solid var(--c)}
 .tile strong{display:block;font-size:26px;line-height:1.2}
 .tile span{color:var(--muted);font-size:13px}
@@ -234,6 +235,8 @@ th,td{border-bottom:1px solid var(--line);padding:6px 10px;text-align:left}
 td{font-variant-numeric:tabular-nums}
 thead th{background:#f6f8fa}
 .total-row th,.total-row td{font-weight:600}
+.card>table:first-child{margin-top:0}
+.axis-title{font-size:11px;fill:var(--muted)}
 .failed{background:#fff1f0;border:1px solid #ffb3ab;border-radius:8px;padding:10px 14px}
 @media print{body{background:#fff}.card,.tile{break-inside:avoid}}
 `;
