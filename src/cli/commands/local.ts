@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { startLocalCloud } from '../../local/cloud/server.ts';
 import { DEMO_ACCOUNT, demoUsers } from '../../local/demo.ts';
-import type { DemoMail } from '../../local/demo-people.ts';
+import { type DemoMail, demoNotifyEnv } from '../../local/demo-people.ts';
 import { provisionPipeline } from '../../local/pipeline.ts';
 import { runLocalDemo } from '../../local/runner.ts';
 import { integerFlag } from '../args.ts';
@@ -109,6 +109,9 @@ export function registerLocal(program: Command, cli: CliContext): void {
           credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
         });
         for (const [name, value] of Object.entries(pipeline.env)) cli.io.stderr.write(`${name}=${value}\n`);
+        for (const [name, value] of Object.entries(demoNotifyEnv(cloud, DEMO_ACCOUNT, 'us-east-1'))) {
+          cli.io.stderr.write(`${name}=${value}\n`);
+        }
         cli.io.stderr.write(`ALLOWED_ACCOUNTS=${[...new Set(users.map((u) => u.accountId))].join(',')}\n`);
         cli.io.stderr.write(`default account ${DEMO_ACCOUNT}; any access key is accepted\n`);
       }
