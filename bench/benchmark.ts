@@ -9,6 +9,7 @@ import { type BenchCloud, startBenchCloud } from './lib/cloud.ts';
 import { round } from './lib/stats.ts';
 import type { BenchPlan } from './options.ts';
 import { type ColdStartResult, runColdStartScenario } from './scenarios/cold-start.ts';
+import { type ReportScenarioResult, runReportScenario } from './scenarios/report.ts';
 import { runSweepScenario, SWEEP_USERS_PER_ACCOUNT, type SweepScenarioResult } from './scenarios/sweep.ts';
 import { runWorkerScenario, type WorkerScenarioResult } from './scenarios/worker.ts';
 
@@ -40,6 +41,7 @@ export interface BenchReport {
   readonly worker?: WorkerScenarioResult;
   readonly sweep?: SweepScenarioResult;
   readonly coldStart?: ColdStartResult;
+  readonly report?: ReportScenarioResult;
   readonly checks: Check[];
 }
 
@@ -54,6 +56,7 @@ export async function runBenchmarks(
   let worker: WorkerScenarioResult | undefined;
   let sweep: SweepScenarioResult | undefined;
   let coldStart: ColdStartResult | undefined;
+  let report: ReportScenarioResult | undefined;
   try {
     if (plan.scenarios.includes('worker')) {
       worker = await runWorkerScenario(cloud, {
@@ -78,6 +81,13 @@ export async function runBenchmarks(
         progress,
       });
     }
+    if (plan.scenarios.includes('report')) {
+      report = await runReportScenario(cloud, {
+        sizes: plan.sweepSizes,
+        latenciesMs: plan.latenciesMs,
+        progress,
+      });
+    }
   } finally {
     await cloud.close();
   }
@@ -91,7 +101,8 @@ export async function runBenchmarks(
     ...(worker ? { worker } : {}),
     ...(sweep ? { sweep } : {}),
     ...(coldStart ? { coldStart } : {}),
-    checks: checksOf(worker, sweep, coldStart),
+    ...(report ? { report } : {}),
+    checks: [...checksOf(worker, sweep, coldStart), ...reportChecks(report)],
   };
 }
 
@@ -153,4 +164,15 @@ export function checksOf(
     });
   }
   return checks;
+}
+
+/** The report scenario's invariant: its IAM calls are exactly what `mfa-remediation report --help` states. */
+export function reportChecks(report: ReportScenarioResult | undefined): Check[] {
+  return (report?.runs ?? []).map((run) => ({
+    name: `report of ${run.users} users at ${run.latencyMs} ms costs the IAM calls its help states`,
+    ok: run.asStated,
+    detail: `${Object.entries(run.iamCalls)
+      .map(([key, count]) => `${key.slice(4)} ${count}`)
+      .join(', ')}; ${run.needTags} users without MFA in scope or contained`,
+  }));
 }

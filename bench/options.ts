@@ -6,7 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { integerFlag } from '../src/cli/args.ts';
 
-export const SCENARIOS = ['worker', 'sweep', 'cold-start'] as const;
+export const SCENARIOS = ['worker', 'sweep', 'cold-start', 'report'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** Everything a benchmark run does; the profiles below, adjusted by flags. */

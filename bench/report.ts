@@ -2,6 +2,7 @@
 import type { BenchReport } from './benchmark.ts';
 import { bytes, formatNumber, renderTable, seconds } from './lib/table.ts';
 import type { ColdStartResult } from './scenarios/cold-start.ts';
+import type { ReportScenarioResult } from './scenarios/report.ts';
 import type { SweepScenarioResult } from './scenarios/sweep.ts';
 import type { WorkerScenarioResult } from './scenarios/worker.ts';
 
@@ -17,6 +18,7 @@ export function renderReport(report: BenchReport): string {
   if (report.worker) sections.push(workerSection(report.worker), overheadSection(report.worker));
   if (report.sweep) sections.push(sweepSection(report.sweep));
   if (report.coldStart) sections.push(coldStartSection(report.coldStart));
+  if (report.report) sections.push(reportSection(report.report));
   sections.push(
     [
       'Checks',
@@ -171,5 +173,30 @@ function coldStartSection(cold: ColdStartResult): string {
     `whole process (Node start-up + import): ${cold.import.processMedianMs} ms; peak RSS after import: ${cold.import.maxRssMb} MB`,
     `Peak RSS of a fresh process handling one SQS batch (0 ms latency; Lambda memory size ${cold.lambdaMemoryMb} MB):`,
     batches,
+  ].join('\n');
+}
+
+function reportSection(report: ReportScenarioResult): string {
+  const table = renderTable(
+    ['users', 'latency', 'in scope', 'contained', 'tags read', 'IAM calls', 'IAM calls/user', 'wall'],
+    report.runs.map((run) => {
+      const iam = Object.values(run.iamCalls).reduce((a, b) => a + b, 0);
+      return [
+        run.users,
+        `${run.latencyMs} ms`,
+        run.inScope,
+        run.contained,
+        run.needTags,
+        iam,
+        run.users === 0 ? 0 : Math.round((iam / run.users) * 100) / 100,
+        seconds(run.wallMs),
+      ];
+    }),
+  );
+  return [
+    '5. Campaign report: mfa-remediation report over one account (a tenth of the users contained)',
+    table,
+    'IAM calls: GenerateCredentialReport twice (start, then the poll that finds it complete), GetCredentialReport and',
+    'ListEntitiesForPolicy once, plus one ListUserTags per user without MFA in scope or contained; users with MFA cost none.',
   ].join('\n');
 }

@@ -5,7 +5,8 @@
  */
 import { createRuntime, type InvocationContext, type SqsEvent } from '../src/runtime.ts';
 
-const runtime = createRuntime();
+// EMF metric lines go to stdout, where CloudWatch Logs extracts them (docs/reference.md: Metrics).
+const runtime = createRuntime({ writeMetrics: (line) => process.stdout.write(`${line}\n`) });
 
 export const handler = async (event: SqsEvent, context: InvocationContext) => {
   const { batchItemFailures } = await runtime.handleSqsEvent(event, context);

@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { Outcome, SweepSummary, TaskMessage } from '../src/core/model.ts';
+import { Report } from '../src/core/report/model.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -42,6 +43,13 @@ export const SCHEMA_FILES: Readonly<Record<string, SchemaSource>> = {
     schema: SweepSummary,
     title: 'mfa-remediation sweep summary (mfa-remediation/sweep@1)',
     description: 'The per-account summary a sweep publishes to the outcome SNS topic.',
+    io: 'output',
+  },
+  'schemas/report.schema.json': {
+    schema: Report,
+    title: 'mfa-remediation campaign report (mfa-remediation/report@1)',
+    description:
+      'What `mfa-remediation report --output json` prints: per account, every user in scope and its state.',
     io: 'output',
   },
 };

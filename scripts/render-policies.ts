@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { asCloudFormation } from '../src/policies/cloudformation.ts';
+import { dashboardCloudFormation } from '../src/policies/dashboard.ts';
 import { CONFIG_COMPLIANCE_PATTERN, SECURITY_HUB_FINDINGS_PATTERN } from '../src/policies/event-patterns.ts';
 import { GUARD_POLICY_DOCUMENT } from '../src/policies/guard-policy.ts';
 import {
@@ -23,6 +24,7 @@ import {
   ESCALATION_CONSOLE_POLICY,
   ESCALATION_KEYS_POLICY,
   ESCROW_KMS_POLICY,
+  NOTIFY_POLICY,
 } from '../src/policies/worker-permissions.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,6 +42,8 @@ export const JSON_FILES: Readonly<Record<string, unknown>> = {
   'deploy/central-permissions.json': CENTRAL_POLICY,
   'deploy/securityhub-findings-pattern.json': SECURITY_HUB_FINDINGS_PATTERN,
   'deploy/config-compliance-pattern.json': CONFIG_COMPLIANCE_PATTERN,
+  'deploy/notify-permissions.json': NOTIFY_POLICY,
+  'deploy/dashboard.json': dashboardCloudFormation(),
 };
 
 /** Generated blocks of the member-account template, by marker name. */

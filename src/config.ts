@@ -5,6 +5,7 @@
  */
 
 import { PATTERNS } from './core/model.ts';
+import { emailAddressProblem } from './core/notify/address.ts';
 import { ConfigError } from './errors.ts';
 
 export const REMEDIATION_MODES = ['enforce', 'notify'] as const;
@@ -39,6 +40,24 @@ export interface Config {
   readonly dryRun: boolean;
   readonly logLevel: LogLevel;
   readonly escrowKmsKeyId: string | undefined;
+  /** Person notifications (docs/reference.md: Person notifications); off when `notifyFrom` is undefined. */
+  readonly notify: NotifyConfig;
+}
+
+/** Person notifications: `NOTIFY_*` and `REMINDER_HOURS`. */
+export interface NotifyConfig {
+  /** `NOTIFY_FROM`: the verified SES identity's address; undefined = notifications off. */
+  readonly from: string | undefined;
+  /** `NOTIFY_EMAIL_TAG`: the user tag that holds the person's address. */
+  readonly emailTag: string;
+  /** `REMINDER_HOURS`: one reminder this long before the deadline; 0 = no reminder. */
+  readonly reminderHours: number;
+  /** `NOTIFY_CONTACT`: whom people ask about an exemption; also the Reply-To. Default: `from`. */
+  readonly contact: string | undefined;
+  /** `NOTIFY_TEMPLATE_DIR`: a directory of templates that replace the built-in ones, file by file. */
+  readonly templateDir: string | undefined;
+  /** `NOTIFY_TIME_ZONE`: IANA time zone deadlines are written in. Default `UTC`. */
+  readonly timeZone: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -141,6 +160,46 @@ function url(env: Env, name: string): string | undefined {
   return value;
 }
 
+function emailAddress(env: Env, name: string): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  const problem = emailAddressProblem(value);
+  if (problem)
+    throw new ConfigError(name, `"${value}" ${problem} (expected an address like security@example.com)`);
+  return value;
+}
+
+/** IAM's tag-key rule (TagUser): 1-128 letters, digits, spaces and `_.:/=+-@`, not starting with `aws:`. */
+function tagKey(env: Env, name: string, fallback: string): string {
+  const value = read(env, name) ?? fallback;
+  if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u.test(value) || value.toLowerCase().startsWith('aws:')) {
+    throw new ConfigError(name, `"${value}" is not an IAM tag key`);
+  }
+  return value;
+}
+
+function timeZone(env: Env, name: string): string {
+  const value = read(env, name) ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: value });
+  } catch {
+    throw new ConfigError(name, `"${value}" is not an IANA time zone (e.g. UTC, Europe/Berlin)`);
+  }
+  return value;
+}
+
+function notifyConfig(env: Env): NotifyConfig {
+  const from = emailAddress(env, 'NOTIFY_FROM');
+  return {
+    from,
+    emailTag: tagKey(env, 'NOTIFY_EMAIL_TAG', 'email'),
+    reminderHours: number(env, 'REMINDER_HOURS', 24, { min: 0, max: 24 * 365 }),
+    contact: emailAddress(env, 'NOTIFY_CONTACT') ?? from,
+    templateDir: read(env, 'NOTIFY_TEMPLATE_DIR'),
+    timeZone: timeZone(env, 'NOTIFY_TIME_ZONE'),
+  };
+}
+
 /**
  * Parses and validates the configuration; throws {@link ConfigError} naming the first bad variable.
  * `requireTopic: false` lets commands that only print outcomes (e.g. `process`) run without a topic.
@@ -169,6 +228,7 @@ export function loadConfig(env: Env = process.env, options: { requireTopic?: boo
     dryRun: bool(env, 'DRY_RUN', false),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     escrowKmsKeyId: read(env, 'ESCROW_KMS_KEY_ID'),
+    notify: notifyConfig(env),
   };
 }
 

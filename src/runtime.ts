@@ -3,21 +3,25 @@
  * and turns SQS events into batch results. Handlers and commands stay a few lines.
  */
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createAccountAccess } from './aws/accounts.ts';
 import { type ClientOptions, createClientOptions } from './aws/clients.ts';
 import { createFindingsAdapter } from './aws/securityhub.ts';
+import { createSesMailer } from './aws/sesv2.ts';
 import { createSnsPublisher } from './aws/sns.ts';
 import { createQueueAdapter, queueUrlFromArn } from './aws/sqs.ts';
 import { createTaskQueue } from './aws/task-queue.ts';
 import { type Config, type Env, loadConfig } from './config.ts';
 import { type BatchResult, processBatch } from './core/batch.ts';
+import { createEmfMetrics } from './core/metrics/emf.ts';
 import type { AccountAccess, OutcomePublisher, TaskQueuePort } from './core/ports.ts';
 import { type ProcessorDeps, receiveCountOf } from './core/processor.ts';
 import { createSweepAccountRunner } from './core/sweep-task.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { loadTemplates } from './notify-templates.ts';
 
 /** The parts of an SQS event the worker reads (Lambda's SQSEvent). */
 export interface SqsEventRecord {
@@ -48,6 +52,11 @@ export interface RuntimeOptions {
   requireTopic?: boolean;
   now?: () => Date;
   concurrency?: number;
+  /**
+   * Where the EMF metric lines of each SQS batch go (docs/reference.md: Metrics); the Lambda handler writes
+   * them to stdout for CloudWatch Logs. Absent = no metrics.
+   */
+  writeMetrics?: (line: string) => void;
 }
 
 export interface Runtime {
@@ -117,7 +126,23 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     : undefined;
   // `sweep-account` tasks run the per-account sweep in the task's account.
   const sweepAccount = createSweepAccountRunner({ config, accounts, now, log, publisher, tasks });
-  const base = { config, accounts, findings, now, log, userIdCache, publisher, sweepAccount };
+  // Person notifications go out through SES in the worker's own account, from NOTIFY_FROM's identity.
+  const mailer = config.notify.from ? createSesMailer(new SESv2Client(clientOptions)) : undefined;
+  const templates = config.notify.from ? loadTemplates(config.notify.templateDir) : undefined;
+  const metrics = options.writeMetrics ? createEmfMetrics() : undefined;
+  const base = {
+    config,
+    accounts,
+    findings,
+    now,
+    log,
+    userIdCache,
+    publisher,
+    sweepAccount,
+    ...(mailer ? { mailer } : {}),
+    ...(templates ? { templates } : {}),
+    ...(metrics ? { metrics } : {}),
+  };
 
   const depsFor = (queueUrl: string | undefined): ProcessorDeps => ({
     ...base,
@@ -157,6 +182,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
         },
       );
       invocationLog.info({ failures: result.batchItemFailures.length }, 'batch_done');
+      if (metrics && options.writeMetrics) for (const line of metrics.flush()) options.writeMetrics(line);
       return result;
     },
   };

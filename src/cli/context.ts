@@ -22,7 +22,8 @@ export interface GlobalOptions {
   region?: string;
   profile?: string;
   endpointUrl?: string;
-  output: OutputFormat;
+  /** `csv` and `html` are for `report` only (main.ts refuses them for other commands). */
+  output: OutputFormat | 'csv' | 'html';
   query?: string;
   logLevel?: string;
   dryRun?: boolean;
@@ -44,7 +45,7 @@ export class CliContext {
   get globals(): GlobalOptions {
     const raw = this.program.opts<Partial<GlobalOptions>>();
     const output = raw.output ?? (this.io.stdout.isTTY ? 'table' : 'json');
-    if (output !== 'table' && output !== 'json') {
+    if (!['table', 'json', 'csv', 'html'].includes(output)) {
       throw new ValidationError(`--output: must be table or json (got "${output}")`, { field: '--output' });
     }
     return { ...raw, output } as GlobalOptions;

@@ -10,6 +10,7 @@ import { registerDlq } from './commands/dlq.ts';
 import { registerEnroll } from './commands/enroll.ts';
 import { registerLocal } from './commands/local.ts';
 import { registerProcess } from './commands/process.ts';
+import { registerReport } from './commands/report.ts';
 import { registerSweep } from './commands/sweep.ts';
 import { registerWorker } from './commands/worker.ts';
 import { CliContext, type CliIo, EXIT } from './context.ts';
@@ -27,6 +28,7 @@ const COMMANDS: Register[] = [
   registerDlq,
   registerSweep,
   registerEnroll,
+  registerReport,
 ];
 
 export function createProgram(
@@ -41,7 +43,14 @@ export function createProgram(
     .addOption(
       new Option('--endpoint-url <url>', 'send AWS requests to this endpoint (e.g. the local cloud)'),
     )
-    .addOption(new Option('--output <format>', 'table or json').choices(['table', 'json']))
+    .addOption(
+      new Option('--output <format>', 'table or json (report: also csv, html)').choices([
+        'table',
+        'json',
+        'csv',
+        'html',
+      ]),
+    )
     .addOption(new Option('--query <jmespath>', 'JMESPath expression over the JSON output'))
     .addOption(
       new Option('--log-level <level>', 'log level on stderr').choices([
@@ -63,6 +72,14 @@ export function createProgram(
       writeErr: (s) => io.stderr.write(s),
     });
   const cli = new CliContext(io, program);
+  program.hook('preAction', (_program, command) => {
+    const output = program.opts<{ output?: string }>().output;
+    if ((output === 'csv' || output === 'html') && command.name() !== 'report') {
+      throw new ValidationError(`--output: ${output} is only for report (use table or json)`, {
+        field: '--output',
+      });
+    }
+  });
   for (const register of [...COMMANDS, ...extra]) register(program, cli);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return { program, cli };

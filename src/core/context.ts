@@ -5,8 +5,10 @@
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { withConflictRetry } from '../retry.ts';
+import { METRICS } from './metrics/names.ts';
 import type { ActionName, ActionRecord, Outcome, WorkItem } from './model.ts';
-import type { AccountAccess, FindingsPort, OutcomePublisher } from './ports.ts';
+import type { MessageTemplates } from './notify/templates.ts';
+import type { AccountAccess, FindingsPort, MailerPort, MetricsPort, OutcomePublisher } from './ports.ts';
 
 /** Long-lived dependencies, built once per container. */
 export interface WorkflowDeps {
@@ -21,6 +23,12 @@ export interface WorkflowDeps {
   readonly sweepAccount?: (work: WorkItem, item: ItemContext) => Promise<Outcome[]>;
   /** Publishes sweep summaries; used by `sweepAccount`. */
   readonly publisher?: OutcomePublisher;
+  /** Sends person notifications; absent (or NOTIFY_FROM unset) = notifications off. */
+  readonly mailer?: MailerPort;
+  /** The notification templates (built-in, or NOTIFY_TEMPLATE_DIR's); the built-in ones when absent. */
+  readonly templates?: MessageTemplates;
+  /** Counts for the EMF metrics (docs/reference.md: Metrics); absent = not measured. */
+  readonly metrics?: MetricsPort;
 }
 
 /** Facts about the delivery an item arrived in. */
@@ -31,6 +39,8 @@ export interface ItemContext {
   /** Epoch ms: no IAM attempt starts after this (the Lambda deadline minus a safety margin). */
   readonly deadline?: number;
   readonly log: Logger;
+  /** Counts tier-1 retries (docs/reference.md: Metrics). */
+  readonly metrics?: MetricsPort;
 }
 
 /** Records the actions of one work item and runs its writes under tier-1 retry. */
@@ -50,11 +60,13 @@ export class ActionLog {
   retry<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     return withConflictRetry(() => fn(), {
       ...(this.#item.deadline === undefined ? {} : { deadline: this.#item.deadline }),
-      onRetry: ({ attempt, error, retriesLeft }) =>
+      onRetry: ({ attempt, error, retriesLeft }) => {
+        this.#item.metrics?.count(METRICS.tier1Retries);
         this.#item.log.warn(
           { operation, attempt, retriesLeft, code: (error as { name?: string }).name },
           'iam_conflict_retry',
-        ),
+        );
+      },
     });
   }
 

@@ -10,6 +10,7 @@
 import { errorCode } from '../errors.ts';
 import type { ActionLog, ItemContext, WorkflowDeps } from './context.ts';
 import type { Outcome, WorkItem } from './model.ts';
+import { notifyReleased } from './notify/notifier.ts';
 import type { IamPort } from './ports.ts';
 import { isTracked, type OutcomeDetails, outcomeFor, release, type Subject, updateFinding } from './steps.ts';
 
@@ -96,6 +97,7 @@ export async function runEnrolmentCodes(
 
   const tags = await iam.listUserTags(subject.userName);
   if (isTracked(tags)) await release(subject, tags, iam, deps, actions);
+  if (isTracked(tags)) await notifyReleased({ subject, tags }, deps, item, actions);
   await updateFinding(work, deps, actions, 'RESOLVED', `MFA is enabled for IAM user ${subject.userName}.`);
   return done({
     outcome: 'remediated',

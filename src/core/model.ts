@@ -97,6 +97,7 @@ export const ACTIONS = [
   'escrow-seed',
   'delete-login-profile',
   'deactivate-access-keys',
+  'notify-user',
 ] as const;
 export const ActionName = z.enum(ACTIONS);
 export type ActionName = z.infer<typeof ActionName>;
@@ -142,6 +143,8 @@ export const Outcome = z.strictObject({
   trigger: Trigger,
   actions: z.array(ActionRecord),
   deadline: IsoTime.optional(),
+  /** `exempt` outcomes of a dated `mfa-remediation:exempt` tag: remediation resumes after this time. */
+  exemptUntil: IsoTime.optional(),
   attempts: z.number().int().min(1),
   dryRun: z.boolean(),
   reason: z.string().optional(),
@@ -176,6 +179,8 @@ export const TAGS = {
   deadline: 'mfa-remediation:deadline',
   exempt: 'mfa-remediation:exempt',
   custodial: 'mfa-remediation:custodial',
+  /** Time of the last person notification (docs/reference.md: Person notifications): a reminder goes once. */
+  notified: 'mfa-remediation:notified',
   /** Custodial enrolment's lease (see custodial.ts); listed in docs/reference.md: State on the IAM user. */
   enrolling: 'mfa-remediation:enrolling',
 } as const;

@@ -23,6 +23,7 @@ export interface OutcomeFields {
   userArn?: string | undefined;
   actions?: readonly ActionRecord[];
   deadline?: Date | string | undefined;
+  exemptUntil?: Date | undefined;
   reason?: string | undefined;
   error?: { code: string; message: string; retryable: boolean } | undefined;
 }
@@ -45,6 +46,7 @@ export function createOutcome(fields: OutcomeFields): Outcome {
   if (fields.deadline !== undefined) {
     outcome.deadline = typeof fields.deadline === 'string' ? fields.deadline : fields.deadline.toISOString();
   }
+  if (fields.exemptUntil !== undefined) outcome.exemptUntil = fields.exemptUntil.toISOString();
   if (fields.reason !== undefined) outcome.reason = fields.reason;
   if (fields.error !== undefined) outcome.error = fields.error;
   return outcome;

@@ -166,3 +166,29 @@ export interface QueuePort {
   /** Parks a rejected body on the dead-letter queue with a `rejection-reason` attribute. */
   park(body: string, reason: string, attributes?: Readonly<Record<string, string>>): Promise<void>;
 }
+
+/** One person notification, as SES v2 SendEmail sends it (Simple content: text and HTML). */
+export interface MailMessage {
+  readonly from: string;
+  readonly to: string;
+  readonly replyTo?: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  /** SES message tags (`[A-Za-z0-9_-]` names and values), e.g. the kind of notification. */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Sends person notifications (SES v2 SendEmail) from the worker's own account. */
+export interface MailerPort {
+  /** Resolves with SES's message id; throws a `DependencyError` with AWS's code (e.g. `MessageRejected`). */
+  send(message: MailMessage): Promise<{ messageId: string }>;
+}
+
+/** The product's metrics (docs/reference.md: Metrics), counted per invocation and flushed as EMF lines. */
+export interface MetricsPort {
+  /** Adds `value` (default 1) to a count, optionally by outcome. */
+  count(name: string, value?: number, dimensions?: { readonly outcome?: string }): void;
+  /** Records one observation of a duration in seconds (e.g. time to remediate). */
+  seconds(name: string, value: number): void;
+}

@@ -12,6 +12,7 @@ import type { Logger } from '../logger.ts';
 import { visibilityBackoffSeconds } from '../retry.ts';
 import type { WorkflowDeps } from './context.ts';
 import { parseMessage } from './intake.ts';
+import { countOutcomes, isThrottle, METRICS } from './metrics/names.ts';
 import type { IntakeItem, Outcome, TerminalItem, WorkItem } from './model.ts';
 import { createOutcome, type OutcomeFields } from './outcomes.ts';
 import type { OutcomePublisher, QueuePort } from './ports.ts';
@@ -69,6 +70,7 @@ export async function processRecord(
     messageId: record.messageId,
     log,
     ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   };
   const outcomes: Outcome[] = [];
   let retryError: unknown;
@@ -91,6 +93,7 @@ export async function processRecord(
   if (retryError !== undefined) {
     const last = record.receiveCount >= deps.config.maxReceiveCount;
     log.warn({ err: describeError(retryError), last }, last ? 'retries_exhausted' : 'record_retry');
+    if (isThrottle(errorCode(retryError))) deps.metrics?.count(METRICS.throttles);
     if (!last) return retryLater(record, deps, []);
     // Last receive: tell subscribers now; SQS's redrive moves the message to the dead-letter queue next.
     for (const entry of items.slice(index)) {
@@ -104,6 +107,7 @@ export async function processRecord(
       );
     }
     const published = await publish(outcomes, deps.publisher, log);
+    if (published && deps.metrics) countOutcomes(outcomes, deps.metrics);
     return { messageId: record.messageId, status: 'retry', outcomes, visibilitySeconds: published ? 1 : 30 };
   }
 
@@ -129,6 +133,7 @@ export async function processRecord(
       }
     }
   }
+  if (deps.metrics) countOutcomes(outcomes, deps.metrics);
   for (const outcome of outcomes) {
     log.info(
       { outcome: outcome.outcome, accountId: outcome.accountId, userName: outcome.userName },
@@ -144,6 +149,7 @@ export async function processRecord(
 }
 
 function retryLater(record: RecordInput, deps: ProcessorDeps, outcomes: Outcome[]): RecordResult {
+  deps.metrics?.count(METRICS.tier2Retries);
   return {
     messageId: record.messageId,
     status: 'retry',

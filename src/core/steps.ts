@@ -13,7 +13,14 @@ import type { IamPort } from './ports.ts';
  * The tags the product writes to track a user, all removed on release. The custodial lease is among them: a run
  * killed after EnableMFADevice leaves it on a now-compliant user, and the next delivery cleans it up.
  */
-export const REMEDIATION_TAG_KEYS = [TAGS.state, TAGS.since, TAGS.deadline, TAGS.enrolling] as const;
+export const REMEDIATION_TAG_KEYS = [
+  TAGS.state,
+  TAGS.since,
+  TAGS.deadline,
+  TAGS.enrolling,
+  // The last notification's time goes with them: a later containment is a new campaign, announced again.
+  TAGS.notified,
+] as const;
 
 /** Whether the user carries any of our tracking tags (and so, by the invariant, possibly our guard). */
 export function isTracked(tags: Readonly<Record<string, string>>): boolean {

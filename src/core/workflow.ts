@@ -7,12 +7,13 @@
  * AFTER it is detached, so a user without remediation tags never carries our guard. An already-compliant
  * user with no remediation tags therefore costs exactly two IAM calls (ListMFADevices, ListUserTags).
  */
-import { matchesUserPattern } from '../config.ts';
 import { describeError, errorCode, isRetryable, MfaRemediationError } from '../errors.ts';
 import { ActionLog, type ItemContext, type WorkflowDeps } from './context.ts';
 import { isCustodialUser, runCustodialEnrolment } from './custodial.ts';
 import { runEnrolmentCodes } from './enrolment.ts';
+import { exemptionOf, expiryNote } from './exemption.ts';
 import { guardPolicyArn, NAMES, type Outcome, TAGS, type WorkItem } from './model.ts';
+import { notifyContained, notifyEscalated, notifyReleased, skipNotification } from './notify/notifier.ts';
 import type { IamPort } from './ports.ts';
 import { isTracked, type OutcomeDetails, outcomeFor, release, type Subject, updateFinding } from './steps.ts';
 
@@ -97,6 +98,7 @@ async function remediate(
 
   if (devices.length > 0) {
     if (tracked) await release(subject, tags, iam, deps, actions);
+    if (tracked) await notifyReleased({ subject, tags }, deps, item, actions);
     await updateFinding(work, deps, actions, 'RESOLVED', `MFA is enabled for IAM user ${subject.userName}.`);
     return done({
       outcome: tracked ? 'remediated' : 'already-compliant',
@@ -106,12 +108,10 @@ async function remediate(
     });
   }
 
-  if (TAGS.exempt in tags || matchesUserPattern(subject.userName, config.exemptUsers)) {
+  const exemption = exemptionOf(subject.userName, tags, config.exemptUsers, now);
+  if (exemption.exempt) {
     if (tracked) await release(subject, tags, iam, deps, actions);
-    return done({
-      outcome: 'exempt',
-      reason: TAGS.exempt in tags ? `tagged ${TAGS.exempt}` : 'matches EXEMPT_USERS',
-    });
+    return done({ outcome: 'exempt', reason: exemption.reason, exemptUntil: exemption.until });
   }
 
   const consoleScope = config.scope === 'console-users' || work.scope === 'console-users';
@@ -131,7 +131,7 @@ async function remediate(
     validDate(tags[TAGS.deadline]) ?? new Date(Date.parse(since) + config.gracePeriodHours * 3_600_000);
   const pastDeadline = tags[TAGS.deadline] !== undefined && now.getTime() >= deadline.getTime();
   const escalate = pastDeadline && config.escalation !== 'none';
-  const reason = `no MFA device; ${hasPassword ? 'console password present' : consoleUser ? 'console password removed by escalation' : 'no console password (access keys only)'}`;
+  const reason = `no MFA device; ${hasPassword ? 'console password present' : consoleUser ? 'console password removed by escalation' : 'no console password (access keys only)'}${expiryNote(exemption)}`;
 
   if (isCustodialUser(subject.userName, tags, config)) {
     return runCustodialEnrolment({ work, subject, iam, deps, item, actions, tags, reason, deadline });
@@ -148,6 +148,7 @@ async function remediate(
         why,
       );
     if (work.finding && config.securityHubUpdates) actions.record('update-finding', 'skipped', why);
+    skipNotification(actions, deps);
     return done({ outcome: 'enrollment-required', deadline, reason });
   }
 
@@ -179,6 +180,7 @@ async function remediate(
 
   if (escalate) {
     await applyEscalation(subject, { hasPassword, consoleUser }, iam, deps, actions);
+    await notifyEscalated({ subject, tags, since, deadline }, iam, deps, item, actions);
     await updateFinding(
       work,
       deps,
@@ -192,6 +194,8 @@ async function remediate(
       reason: `${reason}; deadline passed; ${config.escalation}`,
     });
   }
+  const contained = consoleUser || config.containProgrammaticUsers;
+  await notifyContained({ subject, tags, since, deadline, contained }, iam, deps, item, actions);
   await updateFinding(
     work,
     deps,

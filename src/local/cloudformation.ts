@@ -70,7 +70,7 @@ const NO_VALUE = Symbol('AWS::NoValue');
 
 /**
  * Evaluates the intrinsics of a template fragment: `Ref` to parameters and pseudo parameters, `Fn::Sub`,
- * `Fn::If` (dropping `AWS::NoValue`), conditions, `Fn::Join`. `Ref`/`Fn::GetAtt` to resources become
+ * `Fn::If` (dropping `AWS::NoValue`), conditions, `Fn::Join`, `Fn::Select`, `Fn::Split`. `Ref`/`Fn::GetAtt` to resources become
  * readable placeholders (`<Ref:RemediationQueue>`, `<GetAtt:RemediationQueue.Arn>`).
  */
 export function createEvaluator(template: Template, context: EvaluationContext = {}) {
@@ -148,6 +148,14 @@ export function createEvaluator(template: Template, context: EvaluationContext =
         case 'Fn::Join': {
           const [separator, items] = arg as [string, unknown[]];
           return (evaluate(items) as unknown[]).join(separator);
+        }
+        case 'Fn::Select': {
+          const [index, items] = arg as [number | string, unknown];
+          return (evaluate(items) as unknown[])[Number(index)];
+        }
+        case 'Fn::Split': {
+          const [separator, text] = arg as [string, unknown];
+          return String(evaluate(text)).split(separator);
         }
       }
     }

@@ -14,6 +14,7 @@ import { createRuntime } from '../runtime.ts';
 import { createPoller } from '../worker/poller.ts';
 import { type LocalCloud, startLocalCloud } from './cloud/server.ts';
 import { DEMO_ACCOUNT, DEMO_MEMBER_ACCOUNT, type DemoUser, demoUsers } from './demo.ts';
+import { type DemoMail, demoMail, demoNotifyEnv, writeDemoReport } from './demo-people.ts';
 import { makeConfigEvent, makeFinding, makeSecurityHubEvent } from './findings.ts';
 import { DEMO_EXTERNAL_ID, deployLocalOrganisation, memberAdmin } from './member-role.ts';
 import { drainOutcomes, drainQueue, provisionPipeline } from './pipeline.ts';
@@ -40,6 +41,10 @@ export interface LocalRunSummary {
   readonly parkedOnDeadLetterQueue: number;
   readonly apiCalls: Record<string, number>;
   readonly durationMs: number;
+  /** The person notifications SES sent (docs/reference.md: Person notifications). */
+  readonly mail: DemoMail[];
+  /** The campaign report of the demo's accounts, as one HTML page in a temporary directory. */
+  readonly reportPath: string;
 }
 
 /** Seeds users per account, then contains the ones the story says were contained before. */
@@ -168,6 +173,7 @@ export async function runLocalDemo(options: LocalRunOptions): Promise<LocalRunSu
         ALLOWED_ACCOUNTS: `${DEMO_ACCOUNT},${DEMO_MEMBER_ACCOUNT}`,
         ESCALATION: 'disable-console',
         LOG_LEVEL: 'warn',
+        ...demoNotifyEnv(cloud, DEMO_ACCOUNT, 'us-east-1'),
       },
       log: options.log,
       clientOptions: organisation.workerOptions,
@@ -210,13 +216,23 @@ export async function runLocalDemo(options: LocalRunOptions): Promise<LocalRunSu
     });
     const counts: Partial<Record<OutcomeName, number>> = {};
     for (const o of outcomes) counts[o.outcome] = (counts[o.outcome] ?? 0) + 1;
+    const mail = demoMail(cloud.sesv2.messages());
+    const apiCalls = cloud.stats().requests;
+    const { path: reportPath } = await writeDemoReport(
+      runtime,
+      [DEMO_ACCOUNT, DEMO_MEMBER_ACCOUNT],
+      runtime.config,
+      options.log,
+    );
     return {
       rows,
       counts,
       outcomes,
       parkedOnDeadLetterQueue: Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0),
-      apiCalls: cloud.stats().requests,
+      apiCalls,
       durationMs: Date.now() - started,
+      mail,
+      reportPath,
     };
   } finally {
     await cloud.close();

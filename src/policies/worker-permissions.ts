@@ -21,7 +21,10 @@ import { NAMES, TAGS } from '../core/model.ts';
 
 /** A CloudFormation string value: literal, `Fn::Sub` or `Ref`. */
 export type CfnString = string | { readonly 'Fn::Sub': string } | { readonly Ref: string };
-type CfnValue = CfnString | { readonly 'Fn::GetAtt': readonly [string, string] };
+type CfnValue =
+  | CfnString
+  | { readonly 'Fn::GetAtt': readonly [string, string] }
+  | { readonly 'Fn::Join': readonly [string, readonly unknown[]] };
 
 export interface PolicyStatement {
   readonly Sid: string;
@@ -40,6 +43,8 @@ export interface PolicyDocument {
 export const TEMPLATE_PARAMETERS = {
   escrowKmsKeyArn: 'EscrowKmsKeyArn',
   memberRoleName: 'MemberRoleName',
+  /** Central stack only: the NOTIFY_FROM address (empty = notifications off, no SES permission). */
+  notifyFrom: 'NotifyFrom',
 } as const;
 
 /** Logical IDs of the central stack's resources (serverless.yml) that the central document refers to. */
@@ -239,3 +244,37 @@ export const CENTRAL_POLICY: PolicyDocument = document(
     Resource: '*',
   },
 );
+
+/**
+ * `NOTIFY_FROM` set (central stack only): send person notifications, and only from that address. SES
+ * authorises SendEmail against the sending identity — the address itself, or its domain when the domain is
+ * the verified identity — so both identity ARNs are named, and `ses:FromAddress` pins the From address within
+ * them. In the SES sandbox, AWS also checks the (verified) recipients' identities; that is not granted here:
+ * a deployment that notifies people needs SES production access anyway.
+ */
+export const NOTIFY_POLICY: PolicyDocument = document({
+  Sid: 'SendNotificationsFromNotifyFromOnly',
+  Effect: 'Allow',
+  Action: ['ses:SendEmail'],
+  Resource: [
+    sub(
+      `arn:\${AWS::Partition}:ses:\${AWS::Region}:\${AWS::AccountId}:identity/\${${TEMPLATE_PARAMETERS.notifyFrom}}`,
+    ),
+    {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          ref('AWS::Partition'),
+          ':ses:',
+          ref('AWS::Region'),
+          ':',
+          ref('AWS::AccountId'),
+          ':identity/',
+          { 'Fn::Select': [1, { 'Fn::Split': ['@', ref(TEMPLATE_PARAMETERS.notifyFrom)] }] },
+        ],
+      ],
+    },
+  ],
+  Condition: { StringEquals: { 'ses:FromAddress': ref(TEMPLATE_PARAMETERS.notifyFrom) } },
+});

@@ -6,10 +6,11 @@
  * asserted here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checksOf } from '../../bench/benchmark.ts';
+import { checksOf, reportChecks } from '../../bench/benchmark.ts';
 import { type BenchCloud, startBenchCloud } from '../../bench/lib/cloud.ts';
 import { FULL_PROFILE, parseBenchArgs, QUICK_PROFILE, UsageError } from '../../bench/options.ts';
 import { runColdStartScenario } from '../../bench/scenarios/cold-start.ts';
+import { reportPopulation, runReportScenario } from '../../bench/scenarios/report.ts';
 import { runSweepScenario, sweepPopulation } from '../../bench/scenarios/sweep.ts';
 import { runWorkerScenario } from '../../bench/scenarios/worker.ts';
 
@@ -64,6 +65,29 @@ describe('sweep scenario', () => {
   });
 });
 
+describe('report scenario', () => {
+  it('costs the IAM calls the report command states: one ListUserTags per user without MFA or contained', async () => {
+    // Act
+    const result = await runReportScenario(cloud, { sizes: [40], latenciesMs: [0] });
+    // Assess
+    const [run] = result.runs;
+    const population = reportPopulation(40);
+    expect(run).toMatchObject({
+      users: 40,
+      asStated: true,
+      needTags: population.filter((u) => (u.consolePassword && !u.mfa) || u.contained).length,
+    });
+    expect(run?.iamCalls['iam:ListUserTags']).toBe(run?.needTags);
+    expect(run?.iamCalls).toEqual({
+      'iam:GenerateCredentialReport': 2,
+      'iam:GetCredentialReport': 1,
+      'iam:ListEntitiesForPolicy': 1,
+      'iam:ListUserTags': run?.needTags,
+    });
+    expect(reportChecks(result).every((check) => check.ok)).toBe(true);
+  });
+});
+
 describe('cold-start scenario', () => {
   it('bundles the handler as serverless.yml does and runs a batch through it in a fresh process', async () => {
     // Act
@@ -92,7 +116,7 @@ describe('command line', () => {
 
     // Assess
     expect(full).toMatchObject({ ...FULL_PROFILE, output: 'table', quick: false, profile: 'full' });
-    expect(full.scenarios).toEqual(['worker', 'sweep', 'cold-start']);
+    expect(full.scenarios).toEqual(['worker', 'sweep', 'cold-start', 'report']);
     expect(quick).toMatchObject({ ...QUICK_PROFILE, output: 'json', quick: true, profile: 'custom' });
     expect(parseBenchArgs(['--quick']).profile).toBe('quick');
     expect(quick.scenarios).toEqual(['sweep', 'worker']);

@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GUARD_POLICY_CLOUDFORMATION, ROOT } from '../../scripts/render-policies.ts';
+import { METRICS, METRICS_NAMESPACE } from '../../src/core/metrics/names.ts';
 import { NAMES } from '../../src/core/model.ts';
 import { createEvaluator, type Template } from '../../src/local/cloudformation.ts';
+import { DASHBOARD_RESOURCES } from '../../src/policies/dashboard.ts';
 import {
   CONFIG_COMPLIANCE_PATTERN,
   SECURITY_HUB_FINDINGS_PATTERN,
@@ -21,6 +23,7 @@ import {
   ESCALATION_CONSOLE_POLICY,
   ESCALATION_KEYS_POLICY,
   ESCROW_KMS_POLICY,
+  NOTIFY_POLICY,
 } from '../../src/policies/worker-permissions.ts';
 import { readZip } from '../helpers/zip.ts';
 
@@ -48,6 +51,11 @@ const ENVIRONMENT = [
   'DRY_RUN',
   'LOG_LEVEL',
   'ESCROW_KMS_KEY_ID',
+  'NOTIFY_FROM',
+  'NOTIFY_EMAIL_TAG',
+  'REMINDER_HOURS',
+  'NOTIFY_CONTACT',
+  'NOTIFY_TIME_ZONE',
 ];
 /** Bundles stay well under Lambda's limits and load fast; today about 1.3 MB each. */
 const MAX_BUNDLE_BYTES = 5 * 1024 * 1024;
@@ -359,5 +367,111 @@ describe('packaged functions', () => {
     // Assess
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe('function');
+  });
+});
+
+describe('packaged template: notifications, metrics, alarms and dashboard', () => {
+  const policiesWith = (parameters: Record<string, string>) =>
+    createEvaluator(template, { parameters }).resources().WorkerRole?.Properties.Policies as Array<{
+      PolicyName: string;
+      PolicyDocument: Json;
+    }>;
+
+  it('grants ses:SendEmail only when NotifyFrom is set, and only for its identities and From address', () => {
+    // Prepare
+    const from = 'security@example.com';
+    // Act
+    const off = policiesWith({});
+    const on = policiesWith({ NotifyFrom: from });
+    // Assess
+    expect(JSON.stringify(off)).not.toContain('ses:');
+    const notify = on.find((p) => p.PolicyName === 'mfa-remediation-notify');
+    expect(notify?.PolicyDocument).toEqual(
+      createEvaluator(template, { parameters: { NotifyFrom: from } }).evaluate(NOTIFY_POLICY),
+    );
+    expect(notify?.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'SendNotificationsFromNotifyFromOnly',
+        Effect: 'Allow',
+        Action: ['ses:SendEmail'],
+        Resource: [
+          'arn:aws:ses:us-east-1:111111111111:identity/security@example.com',
+          'arn:aws:ses:us-east-1:111111111111:identity/example.com',
+        ],
+        Condition: { StringEquals: { 'ses:FromAddress': from } },
+      },
+    ]);
+    expect(fn('remediate').Properties.Environment.Variables.NOTIFY_FROM).toEqual({ Ref: 'NotifyFrom' });
+  });
+
+  it('accepts only an e-mail address (or nothing) as NotifyFrom', () => {
+    const parameter = template.Parameters?.NotifyFrom as { AllowedPattern?: string } | undefined;
+    const pattern = new RegExp(parameter?.AllowedPattern ?? 'missing');
+    for (const ok of ['', 'security@example.com', 'mfa+alerts@sub.example.co.uk'])
+      expect(pattern.test(ok), ok).toBe(true);
+    for (const bad of [
+      'security',
+      'a@localhost',
+      'a@b.com,c@d.com',
+      'A <a@b.com>',
+      'a@b.com\nBcc: c@d.com',
+    ]) {
+      expect(pattern.test(bad), bad).toBe(false);
+    }
+  });
+
+  it('alarms on failed outcomes, function errors and throttles, AWS throttling, dead-letter age and notification failures', () => {
+    // Prepare
+    const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm'));
+    // Assess
+    for (const id of DASHBOARD_RESOURCES.alarms) {
+      expect(alarms[id], id).toBeDefined();
+      expect(alarms[id]?.Properties.AlarmActions).toEqual([{ Ref: 'OutcomeTopic' }]);
+      expect(alarms[id]?.Properties.TreatMissingData).toBe('notBreaching');
+    }
+    expect(alarms.FailedOutcomesAlarm?.Properties).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: METRICS.outcomes,
+      Dimensions: [{ Name: 'outcome', Value: 'failed' }],
+      Threshold: 1,
+    });
+    expect(alarms.DeadLetterAgeAlarm?.Properties).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: getAtt('DeadLetterQueue', 'QueueName') }],
+    });
+    expect(alarms.DeadLetterAgeAlarm?.Properties.Threshold).toBeLessThan(
+      resource('DeadLetterQueue').Properties.MessageRetentionPeriod,
+    );
+    expect(alarms.RemediateErrorsAlarm?.Properties.Dimensions).toEqual([
+      { Name: 'FunctionName', Value: { Ref: 'RemediateLambdaFunction' } },
+    ]);
+    const throttled = JSON.stringify(alarms.FunctionThrottlesAlarm?.Properties.Metrics);
+    expect(throttled).toContain('RemediateLambdaFunction');
+    expect(throttled).toContain('SweepLambdaFunction');
+    // Every alarm on our own namespace names a metric the worker emits.
+    const ours = Object.values(alarms).filter((a) => a.Properties.Namespace === METRICS_NAMESPACE);
+    expect(ours.length).toBeGreaterThanOrEqual(3);
+    for (const alarm of ours) expect(Object.values(METRICS)).toContain(alarm.Properties.MetricName);
+  });
+
+  it('has a dashboard whose widgets name only metrics the worker emits and alarms that exist', () => {
+    // Act
+    const body = JSON.parse(evaluator.evaluate(resource('Dashboard').Properties.DashboardBody) as string) as {
+      widgets: Array<{
+        type: string;
+        properties: { metrics?: unknown[][]; alarms?: string[]; region?: string };
+      }>;
+    };
+    // Assess
+    const named = body.widgets
+      .flatMap((w) => w.properties.metrics ?? [])
+      .filter((m) => m[0] === METRICS_NAMESPACE)
+      .map((m) => m[1]);
+    expect(new Set(named)).toEqual(new Set(Object.values(METRICS)));
+    const alarms = body.widgets.flatMap((w) => w.properties.alarms ?? []);
+    expect(alarms).toEqual(DASHBOARD_RESOURCES.alarms.map((id) => `<GetAtt:${id}.Arn>`));
+    for (const widget of body.widgets.filter((w) => w.type === 'metric'))
+      expect(widget.properties.region).toBe('us-east-1');
   });
 });

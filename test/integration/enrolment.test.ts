@@ -73,7 +73,7 @@ describe('submitted codes (enrollment-codes / resync-codes)', () => {
     // Assess
     expect(outcome).toMatchObject({
       outcome: 'remediated',
-      actions: [{ action: 'enable-mfa-device' }, {}, {}],
+      actions: [{ action: 'enable-mfa-device' }, {}, {}, { action: 'notify-user', result: 'skipped' }],
     });
     const bob = cloud.iam.getUser(CLOUD_ACCOUNT, 'bob');
     expect(bob?.mfaSerialNumbers).toEqual([serial]);

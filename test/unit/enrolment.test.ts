@@ -50,6 +50,7 @@ describe('enrollment-codes', () => {
         { action: 'enable-mfa-device', result: 'applied' },
         { action: 'detach-guard-policy', result: 'applied' },
         { action: 'untag-user', result: 'applied' },
+        { action: 'notify-user', result: 'skipped' },
       ],
     });
     expect(deps.iam.users.get('bob')?.devices).toEqual([SERIAL]);

@@ -16,6 +16,7 @@ import {
   ESCALATION_CONSOLE_POLICY,
   ESCALATION_KEYS_POLICY,
   ESCROW_KMS_POLICY,
+  NOTIFY_POLICY,
   type PolicyDocument,
 } from '../../src/policies/worker-permissions.ts';
 
@@ -25,6 +26,7 @@ const ALL: Record<string, PolicyDocument> = {
   escalationKeys: ESCALATION_KEYS_POLICY,
   escrowKms: ESCROW_KMS_POLICY,
   central: CENTRAL_POLICY,
+  notify: NOTIFY_POLICY,
 };
 const statements = Object.values(ALL).flatMap((document) => document.Statement);
 const granted = new Set(statements.flatMap((statement) => statement.Action));
@@ -38,7 +40,7 @@ const centralResources = Object.fromEntries(
 const resolve = (accountId: string) =>
   createEvaluator(
     { Resources: centralResources, Parameters: { MemberRoleName: { Default: NAMES.memberRoleName } } },
-    { accountId, parameters: { EscrowKmsKeyArn: KEY_ARN } },
+    { accountId, parameters: { EscrowKmsKeyArn: KEY_ARN, NotifyFrom: 'security@example.com' } },
   ).evaluate;
 
 describe('worker permissions: least privilege', () => {
@@ -92,6 +94,7 @@ const SERVICE_OF_CLIENT: Record<string, string> = {
   securityhub: 'securityhub',
   'secrets-manager': 'secretsmanager',
   organizations: 'organizations',
+  sesv2: 'ses',
 };
 
 function sdkOperations(): Set<string> {
@@ -285,5 +288,29 @@ describe('worker permissions: meaning (policy simulator)', () => {
       resourcePolicy: trust,
     });
     expect(other).not.toBe('Allowed');
+  });
+});
+
+describe('worker permissions: person notifications (NOTIFY_FROM)', () => {
+  const send = (identity: string, from: string) =>
+    simulate({
+      policies: [NOTIFY_POLICY],
+      principalAccount: CENTRAL,
+      action: 'ses:SendEmail',
+      resource: `arn:aws:ses:us-east-1:${CENTRAL}:identity/${identity}`,
+      context: { 'ses:FromAddress': from },
+    });
+
+  it('sends only from NOTIFY_FROM, through its address or its domain identity', async () => {
+    expect(await send('security@example.com', 'security@example.com')).toBe('Allowed');
+    expect(await send('example.com', 'security@example.com')).toBe('Allowed');
+    expect(await send('example.com', 'ceo@example.com')).toBe('ImplicitlyDenied');
+    expect(await send('other.example', 'security@example.com')).toBe('ImplicitlyDenied');
+    expect(await send('security@example.com', 'security@example.com.evil.test')).toBe('ImplicitlyDenied');
+  });
+
+  it('grants nothing but ses:SendEmail, and nothing of SES in the always-on documents', () => {
+    expect(NOTIFY_POLICY.Statement.flatMap((s) => s.Action)).toEqual(['ses:SendEmail']);
+    expect(JSON.stringify([ACCOUNT_POLICY, CENTRAL_POLICY])).not.toContain('ses:');
   });
 });

@@ -65,6 +65,7 @@ describe('enrolment workflow', () => {
     expect(outcome?.actions).toEqual([
       { action: 'detach-guard-policy', result: 'applied' },
       { action: 'untag-user', result: 'applied' },
+      { action: 'notify-user', result: 'skipped', reason: 'notifications are off (NOTIFY_FROM is not set)' },
       { action: 'update-finding', result: 'applied' },
     ]);
     expect(bob.policies.size).toBe(0);
@@ -95,6 +96,11 @@ describe('enrolment workflow', () => {
       actions: [
         { action: 'tag-user', result: 'applied' },
         { action: 'attach-guard-policy', result: 'applied' },
+        {
+          action: 'notify-user',
+          result: 'skipped',
+          reason: 'notifications are off (NOTIFY_FROM is not set)',
+        },
         { action: 'update-finding', result: 'applied' },
       ],
     });
@@ -126,6 +132,7 @@ describe('enrolment workflow', () => {
       actions: [
         { action: 'tag-user', result: 'already-applied' },
         { action: 'attach-guard-policy', result: 'already-applied' },
+        { action: 'notify-user', result: 'skipped' },
         { action: 'update-finding', result: 'already-applied' },
       ],
     });
@@ -145,6 +152,11 @@ describe('enrolment workflow', () => {
         { action: 'tag-user', result: 'skipped', reason: 'notify mode' },
         { action: 'attach-guard-policy', result: 'skipped', reason: 'notify mode' },
         { action: 'update-finding', result: 'skipped', reason: 'notify mode' },
+        {
+          action: 'notify-user',
+          result: 'skipped',
+          reason: 'notify mode: nobody is contained, so nobody is told they are',
+        },
       ],
     });
     expect(bob.tags).toEqual({});
@@ -186,7 +198,12 @@ describe('enrolment workflow', () => {
   });
 
   it.each([
-    ['tag', { tags: { [TAGS.exempt]: 'break-glass' } }, {}, 'tagged mfa-remediation:exempt'],
+    [
+      'tag',
+      { tags: { [TAGS.exempt]: 'break-glass' } },
+      {},
+      'tagged mfa-remediation:exempt; its value is not an ISO-8601 date, so the exemption does not expire',
+    ],
     ['pattern', {}, { exemptUsers: ['b*'] }, 'matches EXEMPT_USERS'],
   ])('exempt by %s: nothing changed', async (_by, user, config, reason) => {
     const deps = createTestDeps({ config });
@@ -277,6 +294,7 @@ describe('enrolment workflow', () => {
         ['tag-user', 'applied'],
         ['attach-guard-policy', 'already-applied'],
         ['delete-login-profile', 'applied'],
+        ['notify-user', 'skipped'],
         ['update-finding', 'applied'],
       ]);
       expect(bob.password).toBe(false);
@@ -350,7 +368,7 @@ describe('enrolment workflow', () => {
       };
       const [outcome] = await runWorkItem(work(), deps, itemContext(deps));
       expect(outcome?.outcome).toBe('enrollment-required');
-      expect(outcome?.actions[2]).toMatchObject({ action: 'update-finding', result: 'failed' });
+      expect(outcome?.actions[3]).toMatchObject({ action: 'update-finding', result: 'failed' });
     });
   });
 

@@ -5,11 +5,24 @@
 import type { Command } from 'commander';
 import { startLocalCloud } from '../../local/cloud/server.ts';
 import { DEMO_ACCOUNT, demoUsers } from '../../local/demo.ts';
+import { type DemoMail, demoNotifyEnv } from '../../local/demo-people.ts';
 import { DEMO_EXTERNAL_ID, deployLocalOrganisation } from '../../local/member-role.ts';
 import { provisionPipeline } from '../../local/pipeline.ts';
 import { runLocalDemo } from '../../local/runner.ts';
 import { integerFlag } from '../args.ts';
 import { type CliContext, EXIT } from '../context.ts';
+
+/** The e-mail the demo's contained user received (subject and first lines), and where the report is. */
+function demoMailLines(mail: readonly DemoMail[], reportPath: string): string[] {
+  const first = mail.find((m) => m.subject.startsWith('Action needed')) ?? mail[0];
+  const lines = [
+    `\nPerson notifications sent: ${mail.length} (GET /_local/mail shows them while a local cloud runs)`,
+  ];
+  if (first)
+    lines.push(`E-mail to ${first.to}: "${first.subject}"`, ...first.firstLines.map((line) => `  │ ${line}`));
+  lines.push(`Campaign report (HTML): ${reportPath}`);
+  return lines;
+}
 
 export function registerLocal(program: Command, cli: CliContext): void {
   program
@@ -40,6 +53,8 @@ export function registerLocal(program: Command, cli: CliContext): void {
           parkedOnDeadLetterQueue: summary.parkedOnDeadLetterQueue,
           apiCalls: summary.apiCalls,
           durationMs: summary.durationMs,
+          mail: summary.mail,
+          reportPath: summary.reportPath,
         },
         {
           rows: shown,
@@ -57,6 +72,7 @@ export function registerLocal(program: Command, cli: CliContext): void {
             `\nOutcomes: ${counts}`,
             `Parked on the dead-letter queue: ${summary.parkedOnDeadLetterQueue} (the malformed message, with its reason)`,
             `${calls} API calls to the local cloud in ${(summary.durationMs / 1000).toFixed(1)} s`,
+            ...demoMailLines(summary.mail, summary.reportPath),
             '\nNext: `mfa-remediation local-cloud --seed demo` serves the same cloud for your own SDK or AWS CLI calls.',
           ]
             .filter(Boolean)
@@ -106,6 +122,9 @@ export function registerLocal(program: Command, cli: CliContext): void {
         cli.io.stderr.write(
           `member accounts trust the worker role ${organisation.workerRoleArn}: run the worker with its session credentials (aws sts assume-role)\n`,
         );
+        for (const [name, value] of Object.entries(demoNotifyEnv(cloud, DEMO_ACCOUNT, 'us-east-1'))) {
+          cli.io.stderr.write(`${name}=${value}\n`);
+        }
         cli.io.stderr.write(`ALLOWED_ACCOUNTS=${[...new Set(users.map((u) => u.accountId))].join(',')}\n`);
         cli.io.stderr.write(`default account ${DEMO_ACCOUNT}; any access key is accepted\n`);
       }

@@ -1,11 +1,12 @@
 /**
- * The local cloud's own API under `/_local/`: statistics, reset, fault and latency injection, seeding and a
- * health check. JSON in and out, except the fault SPEC, which is plain text both ways.
+ * The local cloud's own API under `/_local/`: statistics, reset, fault and latency injection, seeding, the mail
+ * SES sent, and a health check. JSON in and out, except the fault SPEC, which is plain text both ways.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsApiError } from '../cloud-types.ts';
 import { FaultSpecError } from './faults.ts';
 import { type SeedResult, SeedValidationError } from './seed.ts';
+import type { SentMail } from './sesv2.ts';
 import type { LocalCloudStats } from './stats.ts';
 
 export const ADMIN_PREFIX = '/_local/';
@@ -18,6 +19,8 @@ export interface AdminControls {
   setFaults(spec: string): void;
   setLatency(ms: number): void;
   seed(body: unknown): SeedResult;
+  /** What SES sent (`GET /_local/mail`). */
+  mail(): SentMail[];
 }
 
 type AdminReply = { status: number; body: unknown; text?: boolean };
@@ -75,6 +78,8 @@ function route(controls: AdminControls, method: string, path: string, body: stri
       return { status: 200, body: { status: 'ok' } };
     case 'GET /_local/stats':
       return { status: 200, body: controls.stats() };
+    case 'GET /_local/mail':
+      return { status: 200, body: { messages: controls.mail() } };
     case 'POST /_local/reset':
       controls.reset();
       return { status: 200, body: { reset: true } };

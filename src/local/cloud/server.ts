@@ -250,6 +250,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       latencyMs = ms;
     },
     seed: (body: unknown) => seedAccount(env, iam, body),
+    mail: () => peers.sesv2.messages(),
   };
 
   const server = createServer((req, res) => {

@@ -6,6 +6,7 @@ import type { LocalCloudEnv } from '../cloud-types.ts';
 import { createOrganizationsService } from './organizations.ts';
 import { createSecretsManagerService, type SecretsManagerService } from './secrets-manager.ts';
 import { createSecurityHubService, type SecurityHubService } from './securityhub.ts';
+import { createSesV2Service, type SesV2Service } from './sesv2.ts';
 import { createSnsService, type SnsService } from './sns.ts';
 import { createSqsService, type SqsService } from './sqs.ts';
 
@@ -15,6 +16,7 @@ export interface PeerServices {
   readonly securityhub: SecurityHubService;
   readonly secretsManager: SecretsManagerService;
   readonly organizations: ReturnType<typeof createOrganizationsService>;
+  readonly sesv2: SesV2Service;
 }
 
 /** Creates the default set of peer services sharing one environment. */
@@ -26,5 +28,6 @@ export function createPeerServices(env: LocalCloudEnv): PeerServices {
     securityhub: createSecurityHubService(env),
     secretsManager: createSecretsManagerService(env),
     organizations: createOrganizationsService(env),
+    sesv2: createSesV2Service(env),
   };
 }
