@@ -4,10 +4,11 @@
  * deadlines relative to now. `expected` is what the report must say about them.
  */
 import { AttachUserPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { guardPolicyArn, NAMES, TAGS } from '../../src/core/model.ts';
+import type { ClientOptions } from '../../src/aws/clients.ts';
+import { guardPolicyArn, TAGS } from '../../src/core/model.ts';
 import type { UserState } from '../../src/core/report/model.ts';
 import type { LocalCloud } from '../../src/local/cloud/server.ts';
+import { DEMO_EXTERNAL_ID, deployLocalOrganisation, memberAdmin } from '../../src/local/member-role.ts';
 
 export const CAMPAIGN_SELF = '123456789012';
 export const CAMPAIGN_MEMBER = '210987654321';
@@ -104,10 +105,17 @@ export function campaignUsers(): CampaignUser[] {
   ];
 }
 
-/** Seeds the campaign; users marked `guarded` get the guard policy through IAM (member: the assumed role). */
+/** The report's environment per cloud: the worker role's session, set by {@link seedCampaign}. */
+const reportEnvs = new WeakMap<LocalCloud, Record<string, string>>();
+
+/**
+ * Seeds the campaign and deploys the member role from its template (the report reads the member account as
+ * the worker does, through that role); users marked `guarded` get the guard policy through IAM (in the member
+ * account as its administrator, through OrganizationAccountAccessRole).
+ */
 export async function seedCampaign(cloud: LocalCloud): Promise<CampaignUser[]> {
   const users = campaignUsers();
-  const clientOptions = {
+  const clientOptions: ClientOptions = {
     endpoint: cloud.url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
@@ -124,25 +132,8 @@ export async function seedCampaign(cloud: LocalCloud): Promise<CampaignUser[]> {
         tags: u.tags ?? {},
       })),
     });
-    let credentials = clientOptions.credentials as {
-      accessKeyId: string;
-      secretAccessKey: string;
-      sessionToken?: string;
-    };
-    if (accountId !== CAMPAIGN_SELF) {
-      const assumed = await new STSClient(clientOptions).send(
-        new AssumeRoleCommand({
-          RoleArn: `arn:aws:iam::${accountId}:role/${NAMES.memberRoleName}`,
-          RoleSessionName: 'campaign-seed',
-        }),
-      );
-      credentials = {
-        accessKeyId: assumed.Credentials?.AccessKeyId ?? '',
-        secretAccessKey: assumed.Credentials?.SecretAccessKey ?? '',
-        sessionToken: assumed.Credentials?.SessionToken ?? '',
-      };
-    }
-    const iam = new IAMClient({ ...clientOptions, credentials });
+    const options = accountId === CAMPAIGN_SELF ? clientOptions : await memberAdmin(clientOptions, accountId);
+    const iam = new IAMClient(options);
     for (const u of mine.filter((x) => x.guarded)) {
       await iam.send(
         new AttachUserPolicyCommand({ UserName: u.userName, PolicyArn: guardPolicyArn(accountId) }),
@@ -150,6 +141,22 @@ export async function seedCampaign(cloud: LocalCloud): Promise<CampaignUser[]> {
     }
     iam.destroy();
   }
+  const organisation = await deployLocalOrganisation(clientOptions, {
+    managementAccountId: CAMPAIGN_SELF,
+    memberAccountIds: [CAMPAIGN_MEMBER],
+    externalId: DEMO_EXTERNAL_ID,
+  });
+  const credentials = organisation.workerOptions.credentials as {
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken?: string;
+  };
+  reportEnvs.set(cloud, {
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: credentials.sessionToken ?? '',
+    ...organisation.env,
+  });
   return users;
 }
 
@@ -168,13 +175,14 @@ export function expectedCounts(users: readonly CampaignUser[], accountId: string
   };
 }
 
-/** The environment for `mfa-remediation report` against the local cloud, both accounts allowed. */
+/** The environment for `mfa-remediation report` against the local cloud (after {@link seedCampaign}), both accounts allowed. */
 export function campaignEnv(cloud: LocalCloud): Record<string, string> {
   return {
     AWS_ENDPOINT_URL: cloud.url,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
+    ...reportEnvs.get(cloud),
     ALLOWED_ACCOUNTS: `${CAMPAIGN_SELF},${CAMPAIGN_MEMBER}`,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
