@@ -4,7 +4,7 @@
  * on a guess.
  */
 
-import { PATTERNS } from './core/model.ts';
+import { PATTERNS } from './core/patterns.ts';
 import { ConfigError } from './errors.ts';
 
 export const REMEDIATION_MODES = ['enforce', 'notify'] as const;
