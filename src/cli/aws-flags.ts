@@ -10,7 +10,7 @@
  * | `--no-verify-ssl` | do not verify TLS certificates (a warning says so) |
  * | `--ca-bundle FILE` (or AWS_CA_BUNDLE) | trust these certificate authorities for TLS |
  * | `--no-cli-pager` | accepted: output is never paged |
- * | `--color on\|off\|auto` | bold table headers on a terminal (`auto`), always or never |
+ * | `--color on\|off\|auto` | `on`: bold table headers; `off` and `auto` (the default): plain text |
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option } from 'commander';

@@ -166,9 +166,8 @@ export class CliContext {
   #tableStyle() {
     const { stdout, env } = this.io;
     const columns = stdout.isTTY ? stdout.columns : Number(env.COLUMNS) || undefined;
-    const color =
-      this.globals.color === 'on' ||
-      (this.globals.color === 'auto' && Boolean(stdout.isTTY) && !env.NO_COLOR);
+    // Plain by default (auto = off), so pipes, logs and screen readers never get escape codes.
+    const color = this.globals.color === 'on' && !env.NO_COLOR;
     return { ...(columns ? { width: columns } : {}), color };
   }
 
