@@ -216,7 +216,11 @@ export class CliContext {
     const g = this.globals;
     if (g.output === 'table') {
       if (g.query) {
-        this.print(documents.map((d) => applyQuery(d, g.query)));
+        const rendered = renderValueTable(
+          documents.map((d) => applyQuery(d, g.query)),
+          this.#tableStyle(),
+        );
+        this.io.stdout.write(rendered ? `${rendered}\n` : '');
         return;
       }
       this.print(documents, { ...table, rows: documents });

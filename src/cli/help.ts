@@ -29,7 +29,7 @@ export function describeCommand(command: Command, help: CommandHelp): Command {
   const lines = [
     '',
     'Examples:',
-    ...help.examples.flatMap(([example, comment]) => [`${INDENT}# ${comment}`, `${INDENT}${example}`, '']),
+    ...help.examples.flatMap(([example, comment]) => [`${INDENT}# ${comment}`, ...shellLines(example), '']),
     'Prints:',
     ...wrap(help.prints),
     ...(help.notes ? ['', 'Notes:', ...wrap(help.notes)] : []),
@@ -44,6 +44,20 @@ export function describeCommand(command: Command, help: CommandHelp): Command {
     `${INDENT}mfa-remediation --help`,
   ];
   return command.addHelpText('after', lines.join('\n'));
+}
+
+/** A long example command as shell lines of at most 80 columns, continued with a backslash. */
+function shellLines(command: string, width = 80): string[] {
+  const lines: string[] = [];
+  let line = INDENT;
+  for (const word of command.split(' ')) {
+    if (line.trim() !== '' && line.length + 1 + word.length + 2 > width) {
+      lines.push(`${line} \\`);
+      line = `${INDENT}    ${word}`;
+    } else line = line.trim() === '' ? `${INDENT}${word}` : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines;
 }
 
 /** Wraps a paragraph to 80 columns: the first line indented, the rest indented by `continuation`. */

@@ -20,7 +20,7 @@ import { ValidationError } from '../../errors.ts';
 import { type CliContext, EXIT } from '../context.ts';
 import type { SweepOptions } from '../definitions/sweep.ts';
 import type { Column } from '../output.ts';
-import { checkQueue } from '../preflight.ts';
+import { checkQueue, checkTopic } from '../preflight.ts';
 import { count } from '../progress.ts';
 
 const accountColumns: readonly Column<AccountSweepResult>[] = [
