@@ -6,9 +6,9 @@
 import { ValidationError } from '../../errors.ts';
 import { FaultSpecError, parseFaultSpec } from '../../local/cloud/faults.ts';
 import { startLocalCloud } from '../../local/cloud/server.ts';
-import { DEMO_ACCOUNT, demoUsers } from '../../local/demo.ts';
+import { DEMO_ACCOUNT, DEMO_MEMBER_ACCOUNT } from '../../local/demo.ts';
 import { provisionPipeline } from '../../local/pipeline.ts';
-import { runLocalDemo } from '../../local/runner.ts';
+import { runLocalDemo, seedDemo } from '../../local/runner.ts';
 import type { CliContext } from '../context.ts';
 import type { LocalCloudOptions, LocalOptions } from '../definitions/local.ts';
 
@@ -87,25 +87,25 @@ export async function runLocalCloud(cli: CliContext, options: LocalCloudOptions)
     ...(options.faults ? { faults: options.faults } : {}),
   });
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  const users = options.seed === 'demo' ? demoUsers({ now: new Date() }) : [];
-  const accounts = [...new Set([DEMO_ACCOUNT, ...users.map((u) => u.accountId)])];
-  for (const accountId of new Set(users.map((u) => u.accountId))) {
-    cloud.seed({ accountId, users: users.filter((u) => u.accountId === accountId) });
-  }
+  const clientOptions = { endpoint: cloud.url, region: 'us-east-1', credentials };
   // The product's queues and topic, as serverless.yml creates them, so the worker can run against it at once.
-  const pipeline = await provisionPipeline({ endpoint: cloud.url, region: 'us-east-1', credentials });
+  const pipeline = await provisionPipeline(clientOptions);
+  const demo = options.seed === 'demo' ? await seedDemo(cloud, clientOptions, pipeline.queueUrl) : undefined;
   const exports: Record<string, string> = {
     AWS_ENDPOINT_URL: cloud.url,
+    // AWS_REGION for the SDKs and AWS CLI v2, AWS_DEFAULT_REGION for AWS CLI v1.
     AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     ...pipeline.env,
-    ALLOWED_ACCOUNTS: accounts.join(','),
+    ALLOWED_ACCOUNTS: demo ? `${DEMO_ACCOUNT},${DEMO_MEMBER_ACCOUNT}` : DEMO_ACCOUNT,
+    ...(demo ? { ESCALATION: 'disable-console' } : {}),
   };
   // One write, before "ready": whoever waits for the ready line finds every export line already there.
   cli.io.stderr.write(
     [
-      `# mfa-remediation local cloud: ${options.seed === 'demo' ? `demo organisation, ${users.length} users; ` : ''}default account ${DEMO_ACCOUNT}, any access key accepted`,
+      `# mfa-remediation local cloud: ${demo ? `demo organisation, ${demo.users} users, ${demo.messages} messages on the remediation queue; ` : ''}default account ${DEMO_ACCOUNT}, any access key accepted`,
       ...Object.entries(exports).map(([name, value]) => `export ${name}=${shellQuote(value)}`),
       '',
     ].join('\n'),
