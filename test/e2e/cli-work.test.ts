@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeFinding, makeSecurityHubEvent, makeTask } from '../../src/local/findings.ts';
+import { makeTask } from '../../src/local/findings.ts';
 import { runBinary, startBinary, waitForOutput } from '../helpers/binary.ts';
 import { ACCOUNT, type Harness, MEMBER, startHarness } from './harness.ts';
 

@@ -115,6 +115,7 @@ export async function runSweep(cli: CliContext, options: SweepOptions): Promise<
       { field: '--queue-url' },
     );
   }
+  await checkTopic(runtime.sns, config.outcomeTopicArn);
   if (sends && queueUrl)
     await checkQueue(runtime.sqs, queueUrl, options.queueUrl ? '--queue-url' : 'REMEDIATION_QUEUE_URL');
   const status = cli.status;
