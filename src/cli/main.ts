@@ -79,9 +79,10 @@ export function createProgram(
       'after',
       [
         '',
-        'Run "mfa-remediation <command> --help" (or "mfa-remediation <command> help") for a command\'s flags,',
-        'examples, output and exit status. Exit status: 0 all well, 1 some work failed, 2 usage or',
-        'configuration error. Results go to stdout, logs and progress to stderr.',
+        'A command\'s flags, examples, output and exit status: "mfa-remediation <command> --help",',
+        'or as in the AWS CLI "mfa-remediation <command> help".',
+        'Exit status: 0 all well, 1 some work failed, 2 usage or configuration error.',
+        'Results go to stdout; logs and progress to stderr.',
         'Reference: docs/reference.md (Command line, Exit status).',
       ].join('\n'),
     );

@@ -62,6 +62,10 @@ describe('install and start', () => {
       }
       for (const line of flag.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
     }
+    const top = await runBinary(['--help']);
+    expect(top.status).toBe(0);
+    expect(top.stdout).toContain('--cli-read-timeout');
+    for (const line of top.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
   });
 });
 

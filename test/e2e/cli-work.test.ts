@@ -4,7 +4,7 @@
  * `enroll` checking the user first and using the serial number's account, `sweep`'s report age, and
  * `local-cloud`'s ready line and export lines that the AWS CLI and another shell use as they are.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTask } from '../../src/local/findings.ts';
 import { runBinary, startBinary, waitForOutput } from '../helpers/binary.ts';
@@ -358,12 +358,18 @@ describe('local-cloud', () => {
       }
       expect(stderr).toContain(`export AWS_ENDPOINT_URL=${url}`);
       // A shell that sources the lines: mfa-remediation and the AWS CLI need nothing else.
-      const script = `set -e; eval "$(cat)"; node bin/mfa-remediation.js --output json worker --until-empty >/dev/null; echo worker-ok`;
-      const out = execFileSync('bash', ['-c', script], {
+      const script = `eval "$(cat)"; node bin/mfa-remediation.js --log-level silent --output json worker --until-empty`;
+      const out = spawnSync('bash', ['-c', script], {
         input: stderr,
+        encoding: 'utf8',
         env: { PATH: process.env.PATH ?? '', HOME: '/tmp', AWS_EC2_METADATA_DISABLED: 'true' },
-      }).toString();
-      expect(out).toContain('worker-ok');
+      });
+      // The demo's findings were waiting; its one malformed message is rejected on purpose (exit 1).
+      expect(out.status, out.stderr).toBe(1);
+      const stats = JSON.parse(out.stdout) as Stats;
+      expect(stats.outcomes.rejected).toBe(1);
+      expect(stats.outcomes['enrollment-required']).toBeGreaterThan(0);
+      expect(stats.unfinished).toBe(0);
     } finally {
       child.kill('SIGTERM');
     }
