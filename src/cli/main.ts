@@ -79,8 +79,9 @@ export function createProgram(
       'after',
       [
         '',
-        'A command\'s flags, examples, output and exit status: "mfa-remediation <command> --help",',
-        'or as in the AWS CLI "mfa-remediation <command> help".',
+        'A command\'s flags, examples, output and exit status:',
+        '  mfa-remediation <command> --help',
+        '  mfa-remediation <command> help     (as in the AWS CLI)',
         'Exit status: 0 all well, 1 some work failed, 2 usage or configuration error.',
         'Results go to stdout; logs and progress to stderr.',
         'Reference: docs/reference.md (Command line, Exit status).',

@@ -59,12 +59,22 @@ const GAP = '  ';
  */
 export function renderTable<T>(
   rows: readonly T[],
-  columns: readonly Column<T>[],
+  allColumns: readonly Column<T>[],
   style: TableStyle = {},
 ): string {
-  const cells = rows.map((row) => columns.map((c) => oneLine(c.value(row))));
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => length(r[i] ?? ''))));
-  if (style.width !== undefined) shrinkToWidth(widths, columns, style.width);
+  let columns = allColumns;
+  let cells = rows.map((row) => columns.map((c) => oneLine(c.value(row))));
+  let widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => length(r[i] ?? ''))));
+  if (style.width !== undefined && tableWidth(widths) > style.width) {
+    // Too wide: first leave out columns with nothing in them, then narrow the widest.
+    const keep = columns.map((_, i) => cells.some((r) => (r[i] ?? '') !== ''));
+    if (keep.some((k) => !k) && keep.some(Boolean)) {
+      columns = columns.filter((_, i) => keep[i]);
+      cells = cells.map((r) => r.filter((_, i) => keep[i]));
+      widths = widths.filter((_, i) => keep[i]);
+    }
+    shrinkToWidth(widths, columns, cells, style.width);
+  }
   const line = (values: readonly string[], header = false) =>
     values
       .map((v, i) => {
@@ -101,17 +111,30 @@ function truncate(text: string, width: number): string {
   return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join('')}${ELLIPSIS}`;
 }
 
-/** Narrows the widest columns, one character at a time, until the row fits `width` or nothing can shrink. */
-function shrinkToWidth<T>(widths: number[], columns: readonly Column<T>[], width: number): void {
-  const total = () => widths.reduce((a, b) => a + b, 0) + GAP.length * Math.max(0, widths.length - 1);
-  const floor = columns.map((c) => Math.max(MIN_COLUMN, Math.min(c.header.length, 12)));
-  while (total() > width) {
-    let widest = -1;
-    for (const [i, w] of widths.entries()) {
-      if (w > (floor[i] ?? MIN_COLUMN) && (widest < 0 || w > (widths[widest] ?? 0))) widest = i;
+function tableWidth(widths: readonly number[]): number {
+  return widths.reduce((a, b) => a + b, 0) + GAP.length * Math.max(0, widths.length - 1);
+}
+
+/**
+ * Narrows the widest column, one character at a time, until the row fits `width`: first only headers longer
+ * than their column's values (the data stays whole), then values too, down to {@link MIN_COLUMN}.
+ */
+function shrinkToWidth<T>(
+  widths: number[],
+  columns: readonly Column<T>[],
+  cells: readonly (readonly string[])[],
+  width: number,
+): void {
+  const longest = columns.map((_, i) => Math.max(0, ...cells.map((r) => length(r[i] ?? ''))));
+  for (const floor of [longest.map((n) => Math.max(MIN_COLUMN, n)), columns.map(() => MIN_COLUMN)]) {
+    while (tableWidth(widths) > width) {
+      let widest = -1;
+      for (const [i, w] of widths.entries()) {
+        if (w > (floor[i] ?? MIN_COLUMN) && (widest < 0 || w > (widths[widest] ?? 0))) widest = i;
+      }
+      if (widest < 0) break;
+      widths[widest] = (widths[widest] ?? 0) - 1;
     }
-    if (widest < 0) return;
-    widths[widest] = (widths[widest] ?? 0) - 1;
   }
 }
 

@@ -141,7 +141,17 @@ export async function fetchFreshCredentialReport(
 ): Promise<CredentialReport> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
-  const first = await fetchCredentialReport(reports, options);
+  // A report IAM started generating for this call (STARTED / INPROGRESS) is already a fresh one.
+  let generated = false;
+  const tracking: FetchReportOptions = {
+    ...options,
+    onState: (state) => {
+      if (state !== 'COMPLETE') generated = true;
+      options.onState?.(state);
+    },
+  };
+  const first = await fetchCredentialReport(reports, tracking);
+  if (generated) return first;
   let report = first;
   while (report.generatedAt.getTime() <= first.generatedAt.getTime()) {
     const until = first.generatedAt.getTime() + REPORT_REFRESH_MS;

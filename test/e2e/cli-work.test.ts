@@ -293,7 +293,9 @@ describe('sweep', () => {
 
     const table = await runBinary(['--output', 'table', 'sweep', '--no-enqueue'], { env: env() });
     expect(table.stdout).toMatch(
-      new RegExp(`${ACCOUNT}: credential report generated ${first?.generatedAt} \\(\\d+ s ago\\), 2 users`),
+      new RegExp(
+        `${ACCOUNT}: credential report of ${first?.generatedAt.replace(/\.\d+Z$/, 'Z')} \\(\\d+ s old\\), 2 users`,
+      ),
     );
   });
 

@@ -35,7 +35,6 @@ const accountColumns: readonly Column<AccountSweepResult>[] = [
     value: (r) => (r.status === 'ok' ? (r.summary.rootWithoutMfa ? 'MISSING' : 'ok') : ''),
   },
   { header: 'REPORT AGE', value: (r) => (r.status === 'ok' ? age(r.report.ageSeconds) : '') },
-  { header: 'REPORT USERS', value: (r) => (r.status === 'ok' ? r.report.users : '') },
   {
     header: 'DURATION',
     value: (r) => (r.status === 'ok' ? `${(r.summary.durationMs / 1000).toFixed(1)}s` : ''),
@@ -79,6 +78,12 @@ export function age(seconds: number): string {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
+/** `credential report of 2026-12-01T09:41:33Z (5 min old), 1,000 users`: fits 80 columns with an account id. */
+function reportText(report: { generatedAt: string; ageSeconds: number; users: number }): string {
+  const at = report.generatedAt.replace(/\.\d+Z$/, 'Z');
+  return `credential report of ${at} (${age(report.ageSeconds)} old), ${count(report.users, 'users')}`;
+}
+
 function stageText(event: SweepStage): string | undefined {
   switch (event.stage) {
     case 'report-requested':
@@ -86,9 +91,9 @@ function stageText(event: SweepStage): string | undefined {
         ? undefined
         : `${event.accountId}: credential report ${event.state === 'STARTED' ? 'requested' : 'being generated'}`;
     case 'report-waiting':
-      return `${event.accountId}: the credential report is younger than 4 h and IAM will not generate a new one before ${event.until.toISOString()}; waiting (Ctrl-C to stop)`;
+      return `${event.accountId}: IAM makes a new credential report after ${event.until.toISOString().replace(/\.\d+Z$/, 'Z')}; waiting`;
     case 'report-parsed':
-      return `${event.accountId}: credential report generated ${event.report.generatedAt} (${age(event.report.ageSeconds)} ago), ${count(event.report.users, 'users')}, parsed`;
+      return `${event.accountId}: ${reportText(event.report).replace('credential report of', 'report of').replace(' old), ', ' old) parsed: ')}`;
     case 'enqueued':
       return `${event.accountId}: ${count(event.tasks, 'tasks')} enqueued`;
   }
@@ -196,10 +201,7 @@ export async function runSweep(cli: CliContext, options: SweepOptions): Promise<
     }
     const reports = results
       .filter((r) => r.status === 'ok')
-      .map(
-        (r) =>
-          `${r.accountId}: credential report generated ${r.report.generatedAt} (${age(r.report.ageSeconds)} ago), ${count(r.report.users, 'users')}`,
-      );
+      .map((r) => `${r.accountId}: ${reportText(r.report)}`);
     const stale = results.some((r) => r.status === 'ok' && r.report.ageSeconds > 60);
     const skipped = plan.skipped.map((s) => `skipped ${s.accountId}: ${s.reason}`);
     cli.print(results, {
@@ -209,7 +211,7 @@ export async function runSweep(cli: CliContext, options: SweepOptions): Promise<
         `sweep ${sweepId}${config.dryRun ? ' (dry run)' : ''}`,
         ...reports,
         stale && !options.freshReport
-          ? 'IAM reuses a credential report for up to 4 hours: --fresh-report waits for a new one.'
+          ? 'IAM reuses a credential report for 4 hours; --fresh-report waits for a new one.'
           : '',
         ...skipped,
       ]
