@@ -79,7 +79,7 @@ export function createProgram(
       'after',
       [
         '',
-        'A command\'s flags, examples, output and exit status:',
+        "A command's flags, examples, output and exit status:",
         '  mfa-remediation <command> --help',
         '  mfa-remediation <command> help     (as in the AWS CLI)',
         'Exit status: 0 all well, 1 some work failed, 2 usage or configuration error.',

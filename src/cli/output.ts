@@ -269,7 +269,8 @@ function textDict(
       else scalars.push(py(value));
     }
   } else {
-    for (const key of scalarKeys) scalars.push(py(key in item ? item[key] : null));
+    // A key other elements of the list have and this one lacks prints as empty, as in awscli/text.py.
+    for (const key of scalarKeys) scalars.push(key in item ? py(item[key]) : '');
     for (const key of Object.keys(item)
       .filter((k) => !scalarKeys.includes(k))
       .sort(byCodePoint)) {
