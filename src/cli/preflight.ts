@@ -79,7 +79,9 @@ function requestHandlerOptions(http: HttpOptions) {
         })
       : undefined;
   return {
-    ...(http.requestTimeout === undefined ? {} : { requestTimeout: http.requestTimeout }),
+    // The AWS CLI's read timeout is the socket's idle time, which is the handler's socketTimeout (its
+    // requestTimeout bounds the whole request and, by default, only warns).
+    ...(http.requestTimeout === undefined ? {} : { socketTimeout: http.requestTimeout }),
     ...(http.connectionTimeout === undefined ? {} : { connectionTimeout: http.connectionTimeout }),
     ...(agent ? { httpsAgent: agent } : {}),
   };

@@ -4,6 +4,7 @@
  * formats and `--query`, against the local cloud over HTTP.
  */
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFinding, makeSecurityHubEvent, makeTask } from '../../src/local/findings.ts';
 import { ROOT, runBinary } from '../helpers/binary.ts';
@@ -213,5 +214,61 @@ describe('AWS CLI output formats and --query', () => {
     expect(lines.length).toBe(4);
     for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(80);
     expect(stdout).toContain('…');
+  });
+});
+
+describe('AWS CLI global flags that mean something here', () => {
+  it('--cli-read-timeout bounds a call to an endpoint that never answers', async () => {
+    // A server that accepts connections and never says a word.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      const run = await runBinary(
+        [
+          '--endpoint-url',
+          url,
+          '--cli-read-timeout',
+          '1',
+          'dlq',
+          'list',
+          '--queue-url',
+          `${url}/${ACCOUNT}/q`,
+        ],
+        { env: { ...cloudEnv(), AWS_ENDPOINT_URL: url }, timeoutMs: 40_000 },
+      );
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/^error: .*(timed out|timeout|Timeout)/im);
+      expect(run.ms).toBeLessThan(30_000);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('--debug logs the SDK requests at debug on stderr, and never an authentication code', async () => {
+    harness.seed(ACCOUNT, [{ userName: 'debug-bob', consolePassword: true }]);
+    const serial = `arn:aws:iam::${ACCOUNT}:mfa/debug-bob`;
+    const run = await runBinary(
+      [
+        '--debug',
+        '--output',
+        'json',
+        'enroll',
+        '--user-name',
+        'debug-bob',
+        '--serial-number',
+        serial,
+        '--authentication-code1',
+        '482913',
+        '--authentication-code2',
+        '774201',
+      ],
+      { env: cloudEnv() },
+    );
+    expect(run.stderr).toContain('"msg":"aws_sdk"');
+    expect(run.stderr).toContain('"level":"debug"');
+    expect(run.stderr + run.stdout).not.toContain('482913');
+    expect(run.stderr + run.stdout).not.toContain('774201');
   });
 });
