@@ -184,12 +184,10 @@ export class CliContext {
         return this.#formatYaml(result);
       case 'table': {
         if (!g.query && table) {
-          const rendered = renderTable(
-            table.rows,
-            table.columns as readonly Column<never>[],
-            this.#tableStyle(),
-          );
-          return `${rendered}\n${table.footer ? `${table.footer}\n` : ''}`;
+          const style = this.#tableStyle();
+          const rendered = renderTable(table.rows, table.columns as readonly Column<never>[], style);
+          const footer = table.footer ? wrapLines(table.footer, style.width) : '';
+          return `${rendered}\n${footer ? `${footer}\n` : ''}`;
         }
         const rendered = renderValueTable(result, this.#tableStyle());
         return rendered ? `${rendered}\n` : '';
@@ -238,4 +236,24 @@ export class CliContext {
     else if (g.output === 'text') this.io.stdout.write(formatText(result));
     else this.io.stdout.write(this.format(document));
   }
+}
+
+/** Word-wraps text lines to `width` (continuation lines indented two spaces); no width, no wrapping. */
+function wrapLines(text: string, width: number | undefined): string {
+  if (!width) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      const out: string[] = [];
+      let current = '';
+      for (const word of line.split(' ')) {
+        if (current && [...current].length + 1 + [...word].length > width) {
+          out.push(current);
+          current = `  ${word}`;
+        } else current = current ? `${current} ${word}` : word;
+      }
+      out.push(current);
+      return out.join('\n');
+    })
+    .join('\n');
 }

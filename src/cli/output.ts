@@ -30,6 +30,8 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export interface Column<T> {
   readonly header: string;
   readonly value: (row: T) => string | number | boolean | undefined;
+  /** Free text (reasons, actions, handles): narrowed first when the table must fit the terminal. */
+  readonly flex?: boolean;
 }
 
 /** How a command shows its result as a table; `--query` and the other formats work on the JSON document. */
@@ -117,7 +119,8 @@ function tableWidth(widths: readonly number[]): number {
 
 /**
  * Narrows the widest column, one character at a time, until the row fits `width`: first only headers longer
- * than their column's values (the data stays whole), then values too, down to {@link MIN_COLUMN}.
+ * than their column's values (the data stays whole), then free-text columns, then any, down to
+ * {@link MIN_COLUMN}; identifiers and outcome names are the last to be cut.
  */
 function shrinkToWidth<T>(
   widths: number[],
@@ -126,7 +129,12 @@ function shrinkToWidth<T>(
   width: number,
 ): void {
   const longest = columns.map((_, i) => Math.max(0, ...cells.map((r) => length(r[i] ?? ''))));
-  for (const floor of [longest.map((n) => Math.max(MIN_COLUMN, n)), columns.map(() => MIN_COLUMN)]) {
+  const whole = longest.map((n) => Math.max(MIN_COLUMN, n));
+  for (const floor of [
+    whole,
+    columns.map((c, i) => (c.flex ? MIN_COLUMN : (whole[i] ?? MIN_COLUMN))),
+    columns.map(() => MIN_COLUMN),
+  ]) {
     while (tableWidth(widths) > width) {
       let widest = -1;
       for (const [i, w] of widths.entries()) {

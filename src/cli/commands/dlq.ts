@@ -148,7 +148,7 @@ export async function runDlqList(cli: CliContext, options: DlqListOptions): Prom
       { header: 'MESSAGE ID', value: (m) => m.messageId },
       { header: 'SENT', value: (m) => m.sentAt },
       { header: 'RECEIVES', value: (m) => m.receiveCount },
-      { header: 'REASON', value: (m) => m.reason ?? '(retries exhausted)' },
+      { header: 'REASON', value: (m) => m.reason ?? '(retries exhausted)', flex: true },
     ],
     footer: `${messages.length} message(s)${messages.length === options.max ? ` (--max ${options.max}; there may be more)` : ''}`,
   });
@@ -250,8 +250,8 @@ export async function runDlqRedrive(cli: CliContext, options: DlqRedriveOptions)
       { header: 'STATUS', value: (r) => r.status },
       { header: 'MOVED', value: (r) => r.moved },
       { header: 'REMAINING', value: (r) => r.remaining },
-      { header: 'TO', value: (r) => r.destinationArn ?? "(each message's source queue)" },
-      { header: 'TASK', value: (r) => r.taskHandle },
+      { header: 'TO', value: (r) => r.destinationArn ?? "(each message's source queue)", flex: true },
+      { header: 'TASK', value: (r) => r.taskHandle, flex: true },
     ],
     ...(result.failureReason ? { footer: `failure: ${result.failureReason}` } : {}),
   });

@@ -46,8 +46,8 @@ export async function runLocal(cli: CliContext, options: LocalOptions): Promise<
         { header: 'ACCOUNT', value: (r) => r.accountId },
         { header: 'USER', value: (r) => r.userName },
         { header: 'OUTCOME', value: (r) => r.outcome },
-        { header: 'APPLIED', value: (r) => r.actions },
-        { header: 'SCENARIO', value: (r) => r.story },
+        { header: 'APPLIED', value: (r) => r.actions, flex: true },
+        { header: 'SCENARIO', value: (r) => r.story, flex: true },
       ],
       footer: [
         summary.rows.length > shown.length ? `… and ${summary.rows.length - shown.length} more users` : '',

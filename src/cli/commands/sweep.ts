@@ -39,7 +39,11 @@ const accountColumns: readonly Column<AccountSweepResult>[] = [
     header: 'DURATION',
     value: (r) => (r.status === 'ok' ? `${(r.summary.durationMs / 1000).toFixed(1)}s` : ''),
   },
-  { header: 'ERROR', value: (r) => (r.status === 'failed' ? `${r.error.code}: ${r.error.message}` : '') },
+  {
+    header: 'ERROR',
+    value: (r) => (r.status === 'failed' ? `${r.error.code}: ${r.error.message}` : ''),
+    flex: true,
+  },
 ];
 
 type UserRow = {

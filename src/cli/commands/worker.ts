@@ -61,7 +61,7 @@ export async function runWorker(cli: CliContext, options: WorkerOptions): Promis
       { header: 'RETRIED', value: (s) => s.retried },
       { header: 'UNFINISHED', value: (s) => s.unfinished },
       { header: 'UNPUBLISHED', value: (s) => s.unpublished },
-      { header: 'OUTCOMES', value: (s) => outcomeCounts(s) },
+      { header: 'OUTCOMES', value: (s) => outcomeCounts(s), flex: true },
     ],
   });
   const notDone = stats.unfinished > 0 || stats.unpublished > 0 || failedOutcomeCount(stats.outcomes) > 0;
