@@ -3,8 +3,12 @@
  * version, help, usage errors, start-up validation of every flag and variable, and the AWS CLI's output
  * formats and `--query`, against the local cloud over HTTP.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFinding, makeSecurityHubEvent, makeTask } from '../../src/local/findings.ts';
 import { ROOT, runBinary } from '../helpers/binary.ts';
@@ -270,5 +274,67 @@ describe('AWS CLI global flags that mean something here', () => {
     expect(run.stderr).toContain('"level":"debug"');
     expect(run.stderr + run.stdout).not.toContain('482913');
     expect(run.stderr + run.stdout).not.toContain('774201');
+  });
+
+  it('--no-verify-ssl and --ca-bundle decide whether a self-signed endpoint is trusted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mfa-remediation-tls-'));
+    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-days',
+        '1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
+    // Answers every request with SQS's QueueDoesNotExist, so a request that got through says so.
+    const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
+      res.writeHead(400, {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-query-error': 'AWS.SimpleQueueService.NonExistentQueue;Sender',
+      });
+      res.end(
+        JSON.stringify({
+          __type: 'com.amazonaws.sqs#QueueDoesNotExist',
+          message: 'The specified queue does not exist.',
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const args = (...flags: string[]) => [
+      ...flags,
+      '--endpoint-url',
+      url,
+      'dlq',
+      'list',
+      '--queue-url',
+      `${url}/${ACCOUNT}/q`,
+    ];
+    const env = { ...cloudEnv(), AWS_ENDPOINT_URL: url };
+    try {
+      const verified = await runBinary(args(), { env });
+      expect(verified.status).toBe(1);
+      expect(verified.stderr).toMatch(/self[- ]signed certificate/i);
+      const unverified = await runBinary(args('--no-verify-ssl'), { env });
+      expect(unverified.stderr).toContain('does not exist');
+      const bundled = await runBinary(args('--ca-bundle', cert), { env });
+      expect(bundled.stderr).toContain('does not exist');
+    } finally {
+      server.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TAGS } from '../../src/core/model.ts';
 import { consecutiveCodes } from '../../src/core/totp.ts';
+import { makeTask } from '../../src/local/findings.ts';
 import { BINARY, cleanEnv, ROOT } from '../helpers/binary.ts';
 import { ACCOUNT, type Harness, startHarness } from './harness.ts';
 
@@ -29,7 +30,7 @@ interface Session {
 }
 
 /** `mfa-remediation …args` in a pseudo-terminal of 80 columns and 24 rows. */
-function terminal(args: readonly string[]): Session {
+function terminal(args: readonly string[], extraEnv: Record<string, string> = {}): Session {
   const command = `stty cols 80 rows 24; exec node ${BINARY} ${args.join(' ')}`;
   const child = spawn('script', ['-qfec', command, '/dev/null'], {
     cwd: ROOT,
@@ -39,6 +40,7 @@ function terminal(args: readonly string[]): Session {
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
       TERM: 'xterm',
+      ...extraEnv,
     }),
   });
   let output = '';
@@ -108,5 +110,17 @@ describe('enroll at an 80×24 terminal', () => {
     expect(await session.exited).toBe(0);
     expect(session.screen()).toContain('MFA is enabled for tty-bob');
     expect(harness.cloud.iam.getUser(ACCOUNT, 'tty-bob')?.mfaSerialNumbers).toEqual([serial]);
+  });
+});
+
+describe('worker at a terminal', () => {
+  it('shows live progress on stderr (received, done, retried, by outcome) and one log line per outcome', async () => {
+    harness.seed(ACCOUNT, [{ userName: 'tty-w1', consolePassword: true, mfa: true }]);
+    await harness.send([makeTask('verify', { accountId: ACCOUNT, userName: 'tty-w1' })]);
+    const session = terminal(['worker', '--until-empty'], harness.pipeline.env);
+    expect(await session.exited).toBe(0);
+    const screen = session.screen();
+    expect(screen).toMatch(/worker: 1 received, 1 done, 0 retried · already-compliant 1/);
+    expect(screen).toContain('"msg":"outcome"');
   });
 });
