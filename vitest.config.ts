@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The CLI tests spawn the compiled binary: rebuild dist/ when the sources are newer.
+    globalSetup: ['test/global-setup.ts'],
     environment: 'node',
     env: {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

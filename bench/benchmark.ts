@@ -8,6 +8,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { type BenchCloud, startBenchCloud } from './lib/cloud.ts';
 import { round } from './lib/stats.ts';
 import type { BenchPlan } from './options.ts';
+import { type CliStartResult, runCliStartScenario } from './scenarios/cli-start.ts';
 import { type ColdStartResult, runColdStartScenario } from './scenarios/cold-start.ts';
 import { type ReportScenarioResult, runReportScenario } from './scenarios/report.ts';
 import { runSweepScenario, SWEEP_USERS_PER_ACCOUNT, type SweepScenarioResult } from './scenarios/sweep.ts';
@@ -42,6 +43,7 @@ export interface BenchReport {
   readonly sweep?: SweepScenarioResult;
   readonly coldStart?: ColdStartResult;
   readonly report?: ReportScenarioResult;
+  readonly cliStart?: CliStartResult;
   readonly checks: Check[];
 }
 
@@ -57,6 +59,7 @@ export async function runBenchmarks(
   let sweep: SweepScenarioResult | undefined;
   let coldStart: ColdStartResult | undefined;
   let report: ReportScenarioResult | undefined;
+  let cliStart: CliStartResult | undefined;
   try {
     if (plan.scenarios.includes('worker')) {
       worker = await runWorkerScenario(cloud, {
@@ -73,6 +76,9 @@ export async function runBenchmarks(
         latenciesMs: plan.latenciesMs,
         progress,
       });
+    }
+    if (plan.scenarios.includes('cli-start')) {
+      cliStart = await runCliStartScenario({ runs: plan.cliStarts, progress });
     }
     if (plan.scenarios.includes('cold-start')) {
       coldStart = await runColdStartScenario(cloud, {
@@ -102,7 +108,8 @@ export async function runBenchmarks(
     ...(sweep ? { sweep } : {}),
     ...(coldStart ? { coldStart } : {}),
     ...(report ? { report } : {}),
-    checks: [...checksOf(worker, sweep, coldStart), ...reportChecks(report)],
+    ...(cliStart ? { cliStart } : {}),
+    checks: [...checksOf(worker, sweep, coldStart, cliStart), ...reportChecks(report)],
   };
 }
 
@@ -122,6 +129,7 @@ export function checksOf(
   worker: WorkerScenarioResult | undefined,
   sweep: SweepScenarioResult | undefined,
   coldStart: ColdStartResult | undefined,
+  cliStart?: CliStartResult,
 ): Check[] {
   const checks: Check[] = [];
   for (const path of worker?.paths ?? []) {
@@ -161,6 +169,14 @@ export function checksOf(
       name: `bundled handler processes a ${batch.records}-record batch`,
       ok,
       detail: `${batch.outcomes} outcomes, ${batch.batchItemFailures} failures`,
+    });
+  }
+  if (cliStart) {
+    // An invariant, not a timing: the installed command runs and prints this package's version.
+    checks.push({
+      name: 'mfa-remediation --version prints the package version',
+      ok: cliStart.printedVersion,
+      detail: `${cliStart.runs} runs`,
     });
   }
   return checks;

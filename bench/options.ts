@@ -6,7 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { integerFlag } from '../src/cli/args.ts';
 
-export const SCENARIOS = ['worker', 'sweep', 'cold-start', 'report'] as const;
+export const SCENARIOS = ['worker', 'sweep', 'cold-start', 'report', 'cli-start'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** Everything a benchmark run does; the profiles below, adjusted by flags. */
@@ -30,6 +30,8 @@ export interface BenchPlan {
   readonly imports: number;
   /** Records of the SQS events handed to the bundled handler. */
   readonly batchSizes: readonly number[];
+  /** Pairs of `node -e 0` / `mfa-remediation --version` processes. */
+  readonly cliStarts: number;
 }
 
 type Profile = Omit<BenchPlan, 'quick' | 'profile' | 'output' | 'scenarios'>;
@@ -43,6 +45,7 @@ export const FULL_PROFILE: Profile = {
   sweepSizes: [100, 1_000, 10_000],
   imports: 10,
   batchSizes: [10, 1_000],
+  cliStarts: 20,
 };
 
 /** `--quick`: the same scenarios at a tenth of the size, in well under a minute. */
@@ -54,6 +57,7 @@ export const QUICK_PROFILE: Profile = {
   sweepSizes: [100, 1_000],
   imports: 3,
   batchSizes: [10, 100],
+  cliStarts: 5,
 };
 
 /** A command-line mistake; the message is commander's (or ours), ready for stderr. */

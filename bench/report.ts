@@ -19,6 +19,16 @@ export function renderReport(report: BenchReport): string {
   if (report.sweep) sections.push(sweepSection(report.sweep));
   if (report.coldStart) sections.push(coldStartSection(report.coldStart));
   if (report.report) sections.push(reportSection(report.report));
+  if (report.cliStart) {
+    const c = report.cliStart;
+    sections.push(
+      [
+        '6. CLI start-up: mfa-remediation --version (compiled dist/) against node -e 0, interleaved in fresh processes',
+        `median of ${c.runs}: node -e 0 ${c.nodeMedianMs} ms, mfa-remediation --version ${c.cliMedianMs} ms: ` +
+          `ratio ${c.ratio} (target ≤ ${c.target}: ${c.ratio <= c.target ? 'met' : 'NOT met'})`,
+      ].join('\n'),
+    );
+  }
   sections.push(
     [
       'Checks',

@@ -1,17 +1,24 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when present (npm run build), else the TypeScript sources through tsx.
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
+// The installed command: runs the compiled CLI in dist/ (npm run build, run by `prepare` on npm install and
+// npm ci, and by `prepack`). It never compiles TypeScript at run time.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const compiled = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+// `mfa-remediation … | head`: a reader that stops early closes the pipe; stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
 let cli;
-if (existsSync(compiled)) {
-  cli = await import(pathToFileURL(compiled).href);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  cli = await import(new URL('../src/cli/main.ts', import.meta.url).href);
+try {
+  cli = await import('../dist/cli/main.js');
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist/cli/main.js'))
+    throw error;
+  process.stderr.write(
+    'mfa-remediation: not built: run "npm run build" (npm install does it through "prepare")\n',
+  );
+  process.exit(2);
 }
 process.exitCode = await cli.main(process.argv.slice(2), {
   stdout: process.stdout,

@@ -4,8 +4,8 @@
  * on a guess.
  */
 
-import { PATTERNS } from './core/model.ts';
 import { emailAddressProblem } from './core/notify/address.ts';
+import { PATTERNS } from './core/patterns.ts';
 import { ConfigError } from './errors.ts';
 
 export const REMEDIATION_MODES = ['enforce', 'notify'] as const;

@@ -1,24 +1,39 @@
 /**
- * What every command gets: its streams, the global flags, a logger on stderr, and helpers to build the runtime
- * and print results. Commands never touch `process` directly, so tests drive them with injected streams.
+ * What every command gets: its streams, the global flags, a logger on stderr, the runtime (configuration,
+ * SDK clients, adapters) and helpers to print results. Commands never touch `process` directly, so tests can
+ * drive them with injected streams, and the heavy modules (the AWS SDK, the workflow) are imported only by
+ * the command that runs, which keeps `--version` and `--help` fast.
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { type ClientOptions, createClientOptions } from '../aws/clients.ts';
+import type { ClientOptions } from '../aws/clients.ts';
 import type { Env } from '../config.ts';
-import { ValidationError } from '../errors.ts';
-import { createLogger, type Logger } from '../logger.ts';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../runtime.ts';
-import { applyQuery, type Column, formatJson, type OutputFormat, renderTable } from './output.ts';
+import type { Logger } from '../logger.ts';
+import type { Runtime, RuntimeOptions } from '../runtime.ts';
+import { type AwsFlags, httpOptionsFromFlags } from './aws-flags.ts';
+import { EXIT } from './help.ts';
+import {
+  applyQuery,
+  formatJson,
+  formatJsonLine,
+  formatText,
+  type OutputFormat,
+  renderTable,
+  renderValueTable,
+  type TableView,
+} from './output.ts';
+import { createStatusLine, type StatusLine } from './progress.ts';
+
+export { EXIT };
 
 export interface CliIo {
   readonly stdout: Writable & { isTTY?: boolean; columns?: number };
-  readonly stderr: Writable & { isTTY?: boolean };
+  readonly stderr: Writable & { isTTY?: boolean; columns?: number };
   readonly stdin: Readable & { isTTY?: boolean };
   readonly env: Env;
 }
 
-export interface GlobalOptions {
+export interface GlobalOptions extends AwsFlags {
   region?: string;
   profile?: string;
   endpointUrl?: string;
@@ -27,15 +42,23 @@ export interface GlobalOptions {
   query?: string;
   logLevel?: string;
   dryRun?: boolean;
+  debug?: boolean;
+  color: 'on' | 'off' | 'auto';
 }
 
-/** Exit statuses (docs/reference.md: Command line). */
-export const EXIT = { ok: 0, workFailed: 1, usage: 2 } as const;
+/** Options of {@link CliContext.runtime}; `needsAws: false` skips the region and credential check. */
+export type CliRuntimeOptions = Omit<RuntimeOptions, 'env' | 'log' | 'clientOptions'>;
 
 export class CliContext {
   readonly io: CliIo;
   readonly program: Command;
+  /** The running command's default log level (docs/reference.md: Command line). */
+  defaultLogLevel = 'warn';
   #log: Logger | undefined;
+  #status: StatusLine | undefined;
+  readonly #levels = new WeakMap<Command, string>();
+  #yaml: typeof import('yaml') | undefined;
+  #clientOptions: ClientOptions | undefined;
 
   constructor(io: CliIo, program: Command) {
     this.io = io;
@@ -44,18 +67,48 @@ export class CliContext {
 
   get globals(): GlobalOptions {
     const raw = this.program.opts<Partial<GlobalOptions>>();
-    const output = raw.output ?? (this.io.stdout.isTTY ? 'table' : 'json');
-    if (!['table', 'json', 'csv', 'html'].includes(output)) {
-      throw new ValidationError(`--output: must be table or json (got "${output}")`, { field: '--output' });
-    }
-    return { ...raw, output } as GlobalOptions;
+    return {
+      ...raw,
+      output: raw.output ?? (this.io.stdout.isTTY ? 'table' : 'json'),
+      color: raw.color ?? 'auto',
+    } as GlobalOptions;
+  }
+
+  /** The log level in force: `--debug`, `--log-level`, LOG_LEVEL, else the command's default. */
+  get logLevel(): string {
+    const g = this.globals;
+    if (g.debug) return 'debug';
+    return g.logLevel ?? this.io.env.LOG_LEVEL?.trim() ?? this.defaultLogLevel;
+  }
+
+  /** Records a command's default log level (set by its definition). */
+  registerLogLevel(command: Command, level: string): void {
+    this.#levels.set(command, level);
+  }
+
+  /**
+   * Loads what the chosen output format needs and creates the logger (on stderr, above the status line);
+   * called once, before the command runs.
+   */
+  async prepare(command?: Command): Promise<void> {
+    if (command) this.defaultLogLevel = this.#levels.get(command) ?? this.defaultLogLevel;
+    if (this.globals.output === 'yaml') this.#yaml = await import('yaml');
+    const { createLogger } = await import('../logger.ts');
+    const status = this.status;
+    this.#log = createLogger({
+      level: this.logLevel,
+      destination: { write: (line: string) => status.above(line) },
+    });
+  }
+
+  /** The live status line on stderr (drawn only when stderr is a terminal). */
+  get status(): StatusLine {
+    this.#status ??= createStatusLine(this.io.stderr, { enabled: Boolean(this.io.stderr.isTTY) });
+    return this.#status;
   }
 
   get log(): Logger {
-    this.#log ??= createLogger({
-      level: this.globals.logLevel ?? this.io.env.LOG_LEVEL ?? 'warn',
-      destination: this.io.stderr,
-    });
+    if (!this.#log) throw new Error('CliContext.prepare() was not called');
     return this.#log;
   }
 
@@ -66,60 +119,144 @@ export class CliContext {
       ...this.io.env,
       ...(g.region ? { AWS_REGION: g.region } : {}),
       ...(g.profile ? { AWS_PROFILE: g.profile } : {}),
-      ...(g.logLevel ? { LOG_LEVEL: g.logLevel } : {}),
+      LOG_LEVEL: this.logLevel,
       ...(g.dryRun ? { DRY_RUN: 'true' } : {}),
     };
   }
 
-  /** SDK client options from flags and environment; a loopback endpoint works without AWS credentials. */
-  clientOptions(): ClientOptions {
-    const env = this.env();
-    const endpoint = this.globals.endpointUrl ?? env.AWS_ENDPOINT_URL;
-    if (this.globals.profile) process.env.AWS_PROFILE = this.globals.profile;
-    const local =
-      endpoint !== undefined && /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?/.test(endpoint);
-    const hasCredentials = Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE);
-    // Keys in the command's environment come first, as in the SDK's default chain; passed explicitly because
-    // that environment may not be this process's (the CLI run in-process with an injected one).
-    const fromEnv =
-      env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-        ? {
-            accessKeyId: env.AWS_ACCESS_KEY_ID,
-            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-          }
-        : undefined;
-    return createClientOptions({
-      region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (local ? 'us-east-1' : undefined),
-      endpoint,
-      ...(fromEnv ? { credentials: fromEnv } : {}),
-      ...(local && !hasCredentials
-        ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-        : {}),
+  /** The endpoint in force: `--endpoint-url`, else AWS_ENDPOINT_URL (both validated at start-up). */
+  endpoint(): string | undefined {
+    return this.globals.endpointUrl ?? this.io.env.AWS_ENDPOINT_URL?.trim() ?? undefined;
+  }
+
+  /**
+   * SDK client options from flags and environment, checked once: a region and credentials must resolve
+   * (one line says which is missing and how to set it). A loopback endpoint (the local cloud) works without
+   * AWS credentials or a region.
+   */
+  async clientOptions(): Promise<ClientOptions> {
+    if (this.#clientOptions) return this.#clientOptions;
+    const { resolveClientOptions } = await import('./preflight.ts');
+    this.#clientOptions = await resolveClientOptions({
+      env: this.env(),
+      profile: this.globals.profile,
+      endpoint: this.endpoint(),
+      http: httpOptionsFromFlags(this.globals, this.io.env),
+      ...(this.globals.debug ? { log: this.log } : {}),
     });
+    return this.#clientOptions;
   }
 
-  runtime(options: Omit<RuntimeOptions, 'env' | 'log' | 'clientOptions'> = {}): Runtime {
-    return createRuntime({ env: this.env(), log: this.log, clientOptions: this.clientOptions(), ...options });
+  /**
+   * The runtime (configuration, SDK clients, adapters). Every configuration variable is validated here,
+   * SWEEP_ACCOUNTS included, so a bad value stops any command at start-up, not only the one that reads it.
+   */
+  async runtime(options: CliRuntimeOptions = {}): Promise<Runtime> {
+    const env = this.env();
+    const [{ createRuntime }, { loadSweepTarget }] = await Promise.all([
+      import('../runtime.ts'),
+      import('../core/sweep-target.ts'),
+    ]);
+    loadSweepTarget(env);
+    const clientOptions = await this.clientOptions();
+    return createRuntime({ env, log: this.log, clientOptions, ...options });
   }
 
-  /** Prints a result: JSON (after `--query`) or a table. */
-  print<T>(
-    value: unknown,
-    table?: { rows: readonly T[]; columns: readonly Column<T>[]; footer?: string },
-  ): void {
+  /** Table style for stdout: the terminal's width, bold headers when colour is on. */
+  #tableStyle() {
+    const { stdout, env } = this.io;
+    const columns = stdout.isTTY ? stdout.columns : Number(env.COLUMNS) || undefined;
+    // Plain by default (auto = off), so pipes, logs and screen readers never get escape codes.
+    const color = this.globals.color === 'on' && !env.NO_COLOR;
+    return { ...(columns ? { width: columns } : {}), color };
+  }
+
+  /** Formats one document (after `--query`) in the chosen output format. */
+  format<T>(value: unknown, table?: TableView<T>): string {
     const g = this.globals;
-    if (g.output === 'json' || g.query || !table) {
-      this.io.stdout.write(`${formatJson(applyQuery(value, g.query))}\n`);
+    const result = applyQuery(value, g.query);
+    switch (g.output) {
+      case 'json':
+      // csv and html are report's own (it renders them itself); any other document stays JSON.
+      case 'csv':
+      case 'html':
+        return `${formatJson(result)}\n`;
+      case 'text':
+        return formatText(result);
+      case 'yaml':
+        return this.#formatYaml(result);
+      case 'table': {
+        if (!g.query && table) {
+          const style = this.#tableStyle();
+          const rendered = renderTable(table.rows, table.columns, style);
+          const footer = table.footer ? wrapLines(table.footer, style.width) : '';
+          return `${rendered}\n${footer ? `${footer}\n` : ''}`;
+        }
+        const rendered = renderValueTable(result, this.#tableStyle());
+        return rendered ? `${rendered}\n` : '';
+      }
+    }
+  }
+
+  #formatYaml(value: unknown): string {
+    const yaml = this.#yaml;
+    if (!yaml) throw new Error('yaml output was not prepared');
+    return yaml.stringify(value ?? null, { indentSeq: false, lineWidth: 0 });
+  }
+
+  /** Prints one result document. */
+  print<T>(value: unknown, table?: TableView<T>): void {
+    this.io.stdout.write(this.format(value, table));
+  }
+
+  /**
+   * Prints a stream of documents (outcomes): `--query` applies to each; json is JSON lines, text and yaml
+   * one formatted document after another, table one table of every row.
+   */
+  printStream<T>(documents: readonly T[], table: Omit<TableView<T>, 'rows'>): void {
+    const g = this.globals;
+    if (g.output === 'table') {
+      if (g.query) {
+        const rendered = renderValueTable(
+          documents.map((d) => applyQuery(d, g.query)),
+          this.#tableStyle(),
+        );
+        this.io.stdout.write(rendered ? `${rendered}\n` : '');
+        return;
+      }
+      this.print(documents, { ...table, rows: documents });
       return;
     }
-    this.io.stdout.write(
-      `${renderTable(table.rows, table.columns)}\n${table.footer ? `${table.footer}\n` : ''}`,
-    );
+    for (const document of documents) this.printDocument(document);
   }
 
-  /** Prints one JSON line (streams in `--output json`). */
-  printLine(value: unknown): void {
-    this.io.stdout.write(`${JSON.stringify(applyQuery(value, this.globals.query))}\n`);
+  /** Prints one document of a stream as soon as it is known (worker outcomes as they happen). */
+  printDocument(document: unknown): void {
+    const g = this.globals;
+    const result = applyQuery(document, g.query);
+    if (g.output === 'json') this.io.stdout.write(`${formatJsonLine(result)}\n`);
+    else if (g.output === 'yaml') this.io.stdout.write(`---\n${this.#formatYaml(result)}`);
+    else if (g.output === 'text') this.io.stdout.write(formatText(result));
+    else this.io.stdout.write(this.format(document));
   }
+}
+
+/** Word-wraps text lines to `width` (continuation lines indented two spaces); no width, no wrapping. */
+function wrapLines(text: string, width: number | undefined): string {
+  if (!width) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      const out: string[] = [];
+      let current = '';
+      for (const word of line.split(' ')) {
+        if (current && [...current].length + 1 + [...word].length > width) {
+          out.push(current);
+          current = `  ${word}`;
+        } else current = current ? `${current} ${word}` : word;
+      }
+      out.push(current);
+      return out.join('\n');
+    })
+    .join('\n');
 }

@@ -43,6 +43,8 @@ export interface EnrollFlags {
   readonly authenticationCode1?: string;
   readonly authenticationCode2?: string;
   readonly cliInputJson?: string;
+  /** The same parameters as YAML (`--cli-input-yaml`); read with `parseYaml`, which the caller loads. */
+  readonly cliInputYaml?: string;
 }
 
 export interface EnrollInput {
@@ -60,8 +62,11 @@ const FLAG_OF: Record<EnrollParameter, keyof EnrollFlags> = {
 };
 
 /** Reads `--cli-input-json`: a JSON object of the skeleton's keys, inline or `file://path` as in the AWS CLI. */
-export function parseCliInputJson(value: string): Partial<Record<EnrollParameter, string>> {
-  const flag = '--cli-input-json';
+export function parseCliInputJson(
+  value: string,
+  flag = '--cli-input-json',
+  parse: (text: string) => unknown = JSON.parse,
+): Partial<Record<EnrollParameter, string>> {
   let text = value;
   if (value.startsWith('file://')) {
     try {
@@ -74,9 +79,12 @@ export function parseCliInputJson(value: string): Partial<Record<EnrollParameter
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parse(text);
   } catch (error) {
-    throw new ValidationError(`${flag}: invalid JSON: ${(error as Error).message}`, { field: flag });
+    const format = flag === '--cli-input-yaml' ? 'YAML' : 'JSON';
+    throw new ValidationError(`${flag}: invalid ${format}: ${(error as Error).message.split('\n')[0]}`, {
+      field: flag,
+    });
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ValidationError(`${flag}: must be a JSON object like the --generate-cli-skeleton output`, {
@@ -103,14 +111,30 @@ export function parseCliInputJson(value: string): Partial<Record<EnrollParameter
  * Merges JSON input and flags (flags win) and validates each present value with IAM's pattern. Whether a
  * value is required depends on the mode and is checked by the caller ({@link requireParameters}).
  */
-export function resolveEnrollInput(flags: EnrollFlags): EnrollInput {
-  const json = flags.cliInputJson === undefined ? {} : parseCliInputJson(flags.cliInputJson);
+export function resolveEnrollInput(
+  flags: EnrollFlags,
+  parseYaml: (text: string) => unknown = () => {
+    throw new Error('YAML input is not available');
+  },
+): EnrollInput {
+  if (flags.cliInputJson !== undefined && flags.cliInputYaml !== undefined) {
+    throw new ValidationError('--cli-input-json and --cli-input-yaml cannot be combined', {
+      field: '--cli-input-yaml',
+    });
+  }
+  const json =
+    flags.cliInputJson !== undefined
+      ? parseCliInputJson(flags.cliInputJson)
+      : flags.cliInputYaml !== undefined
+        ? parseCliInputJson(flags.cliInputYaml, '--cli-input-yaml', parseYaml)
+        : {};
   const value = (parameter: EnrollParameter): string | undefined => {
     const fromFlag = flags[FLAG_OF[parameter]];
     const raw = fromFlag ?? json[parameter];
     if (raw === undefined) return undefined;
     const { flag, pattern, rule } = ENROLL_PARAMETERS[parameter];
-    const source = fromFlag === undefined ? `--cli-input-json ${parameter}` : flag;
+    const inputFlag = flags.cliInputYaml !== undefined ? '--cli-input-yaml' : '--cli-input-json';
+    const source = fromFlag === undefined ? `${inputFlag} ${parameter}` : flag;
     if (!pattern.test(raw)) throw new ValidationError(`${source}: must be ${rule}`, { field: source });
     return raw;
   };

@@ -47,6 +47,11 @@ export interface EnrolSessionOptions {
   readonly submit: (request: CodesRequest) => Promise<Submission>;
   /** Renders the otpauth URI as a QR code for the terminal. */
   readonly renderQr: (uri: string) => Promise<string>;
+  /**
+   * Renders the whole device panel (QR code and key) instead of `renderQr` and the default lines: the CLI
+   * lays the key beside the code so both fit an 80×24 terminal.
+   */
+  readonly renderDevice?: (device: { readonly seed: string; readonly label: string }) => string;
   readonly now?: () => number;
   /** Pairs of codes the person may try before the session gives up. Default 5. */
   readonly maxAttempts?: number;
@@ -155,6 +160,10 @@ async function prepareDevice(
 
 async function showDevice(options: EnrolSessionOptions, prompt: Prompter, seed: string): Promise<void> {
   const label = `${options.userName}@${options.accountId}`;
+  if (options.renderDevice) {
+    prompt.say(options.renderDevice({ seed, label }));
+    return;
+  }
   prompt.say(`Scan this QR code with your authenticator app (it adds "AWS: ${label}"):`);
   prompt.say(await options.renderQr(otpauthUri(seed, options.userName, options.accountId)));
   prompt.say(

@@ -1,40 +1,59 @@
 /**
- * A minimal progress bar on stderr for interactive runs: redrawn in place with a carriage return, erased when
- * done. Only drawn on a terminal; a no-op otherwise, so piped output and logs never receive control codes.
+ * Live progress on stderr for people at a terminal: one status line redrawn in place (carriage return,
+ * erase line), kept below the log lines, which are written above it. Only drawn when stderr is a terminal;
+ * otherwise a no-op, so redirected output and logs never receive control codes.
  */
 import type { Writable } from 'node:stream';
 
-export interface ProgressBar {
-  /** Marks one more unit done; `detail` (e.g. the account just finished) is shown after the count. */
-  tick(detail?: string): void;
-  /** Erases the bar. */
-  done(): void;
+export interface StatusLine {
+  /** Whether anything is drawn (stderr is a terminal). */
+  readonly enabled: boolean;
+  /** Replaces the status text. */
+  set(text: string): void;
+  /** Prints a permanent line (a stage done, a log line) above the status line. */
+  above(text: string): void;
+  /** Erases the status line. */
+  clear(): void;
 }
 
-const WIDTH = 24;
+const ERASE = '\r\x1b[K';
 
-/** A bar of `total` units labelled `label`, or a silent one when `enabled` is false. */
-export function createProgressBar(
-  stream: Writable,
-  options: { total: number; label: string; unit: string; enabled: boolean },
-): ProgressBar {
-  if (!options.enabled || options.total <= 0) return { tick() {}, done() {} };
-  let current = 0;
-  const draw = (detail?: string) => {
-    const filled = Math.round((current / options.total) * WIDTH);
-    const bar = `${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}`;
-    stream.write(
-      `\r\x1b[K${options.label} [${bar}] ${current}/${options.total} ${options.unit}${detail ? ` ${detail}` : ''}`,
-    );
+/** A status line on `stream` (disabled unless `enabled`); lines longer than the terminal are cut. */
+export function createStatusLine(
+  stream: Writable & { columns?: number },
+  options: { enabled: boolean },
+): StatusLine {
+  let text = '';
+  const cut = (line: string) => {
+    const width = (stream.columns ?? 80) - 1;
+    const chars = [...line];
+    return chars.length <= width ? line : `${chars.slice(0, width - 1).join('')}…`;
   };
-  draw();
+  const draw = () => {
+    if (text) stream.write(`${ERASE}${cut(text)}`);
+  };
+  if (!options.enabled) {
+    return { enabled: false, set() {}, above: (line) => void stream.write(line), clear() {} };
+  }
   return {
-    tick(detail) {
-      current = Math.min(options.total, current + 1);
-      draw(detail);
+    enabled: true,
+    set(next) {
+      text = next;
+      stream.write(ERASE);
+      draw();
     },
-    done() {
-      stream.write('\r\x1b[K');
+    above(line) {
+      stream.write(`${text ? ERASE : ''}${line.endsWith('\n') ? line : `${line}\n`}`);
+      draw();
+    },
+    clear() {
+      if (text) stream.write(ERASE);
+      text = '';
     },
   };
+}
+
+/** `n unit` with thousands separators. */
+export function count(n: number, unit: string): string {
+  return `${n.toLocaleString('en-US')} ${unit}`;
 }

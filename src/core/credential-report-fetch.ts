@@ -47,6 +47,8 @@ export interface FetchReportOptions {
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly log?: Logger;
+  /** Told each state GenerateCredentialReport answers (progress for people). */
+  readonly onState?: (state: CredentialReportState) => void;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -88,12 +90,17 @@ export async function fetchCredentialReport(
     delay = Math.min(delay * polling.factor, polling.maxDelayMs);
   };
 
-  let state: CredentialReportState = await reports.generate();
+  const generate = async () => {
+    const next = await reports.generate();
+    options.onState?.(next);
+    return next;
+  };
+  let state: CredentialReportState = await generate();
   for (;;) {
     polls++;
     if (state !== 'COMPLETE') {
       await wait(state);
-      state = await reports.generate();
+      state = await generate();
       continue;
     }
     try {
@@ -111,10 +118,46 @@ export async function fetchCredentialReport(
       ) {
         regenerations++;
         options.log?.info({ code, regenerations }, 'credential_report_regenerate');
-        state = await reports.generate();
+        state = await generate();
         continue;
       }
       throw error;
     }
   }
+}
+
+/** IAM generates a new credential report at most this often; until then it returns the last one. */
+export const REPORT_REFRESH_MS = 4 * 60 * 60 * 1000;
+
+/**
+ * A credential report generated after this call began: when IAM answers with a report younger than four
+ * hours (which it will not regenerate yet), waits until IAM accepts a new generation — asking again at least
+ * every minute, and telling `onWait` until when — then fetches the new report. Unbounded by design: it is
+ * what an operator asks for with `sweep --fresh-report`.
+ */
+export async function fetchFreshCredentialReport(
+  reports: CredentialReportPort,
+  options: FetchReportOptions & { readonly onWait?: (until: Date) => void } = {},
+): Promise<CredentialReport> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
+  // A report IAM started generating for this call (STARTED / INPROGRESS) is already a fresh one.
+  let generated = false;
+  const tracking: FetchReportOptions = {
+    ...options,
+    onState: (state) => {
+      if (state !== 'COMPLETE') generated = true;
+      options.onState?.(state);
+    },
+  };
+  const first = await fetchCredentialReport(reports, tracking);
+  if (generated) return first;
+  let report = first;
+  while (report.generatedAt.getTime() <= first.generatedAt.getTime()) {
+    const until = first.generatedAt.getTime() + REPORT_REFRESH_MS;
+    options.onWait?.(new Date(until));
+    await sleep(Math.max(1000, Math.min(60_000, until - now() + 1000)));
+    report = await fetchCredentialReport(reports, options);
+  }
+  return report;
 }

@@ -4,14 +4,10 @@
  * the JSON Schema files in `schemas/` are generated from them (docs/reference.md: Schemas).
  */
 import { z } from 'zod';
+import { PATTERNS } from './patterns.ts';
 
 /** IAM's own patterns (CreateUser, EnableMFADevice), so we reject what IAM would reject before calling it. */
-export const PATTERNS = {
-  userName: /^[\w+=,.@-]{1,64}$/,
-  serialNumber: /^[\w+=/:,.@-]{9,256}$/,
-  authenticationCode: /^[0-9]{6}$/,
-  accountId: /^[0-9]{12}$/,
-} as const;
+export { PATTERNS };
 
 export const AccountId = z.string().regex(PATTERNS.accountId, 'must be a 12-digit AWS account id');
 export const UserName = z

@@ -38,6 +38,8 @@ export interface RecordResult {
   readonly outcomes: readonly Outcome[];
   readonly visibilitySeconds?: number;
   readonly parked?: boolean;
+  /** Why a record is retried: the error that stopped it, or `OutcomeNotPublished`. */
+  readonly retryReason?: { readonly code: string; readonly message: string };
 }
 
 export interface ProcessorDeps extends WorkflowDeps {
@@ -94,7 +96,7 @@ export async function processRecord(
     const last = record.receiveCount >= deps.config.maxReceiveCount;
     log.warn({ err: describeError(retryError), last }, last ? 'retries_exhausted' : 'record_retry');
     if (isThrottle(errorCode(retryError))) deps.metrics?.count(METRICS.throttles);
-    if (!last) return retryLater(record, deps, []);
+    if (!last) return retryLater(record, deps, [], describeError(retryError));
     // Last receive: tell subscribers now; SQS's redrive moves the message to the dead-letter queue next.
     for (const entry of items.slice(index)) {
       const reason =
@@ -113,7 +115,9 @@ export async function processRecord(
 
   // Publish before parking: a record retried because its publish failed would otherwise be parked again
   // on its next receive (two copies on the dead-letter queue); a retried publish is at-least-once by design.
-  if (!(await publish(outcomes, deps.publisher, log))) return retryLater(record, deps, outcomes);
+  if (!(await publish(outcomes, deps.publisher, log))) {
+    return retryLater(record, deps, outcomes, NOT_PUBLISHED);
+  }
 
   const parkReason = reasonToPark(outcomes);
   if (parkReason) {
@@ -129,7 +133,7 @@ export async function processRecord(
         });
       } catch (error) {
         log.error({ err: describeError(error) }, 'park_failed');
-        return retryLater(record, deps, outcomes);
+        return retryLater(record, deps, outcomes, describeError(error));
       }
     }
   }
@@ -148,13 +152,21 @@ export async function processRecord(
   };
 }
 
-function retryLater(record: RecordInput, deps: ProcessorDeps, outcomes: Outcome[]): RecordResult {
+const NOT_PUBLISHED = { code: 'OutcomeNotPublished', message: 'SNS did not accept the outcome' };
+
+function retryLater(
+  record: RecordInput,
+  deps: ProcessorDeps,
+  outcomes: Outcome[],
+  reason: { readonly code: string; readonly message: string },
+): RecordResult {
   deps.metrics?.count(METRICS.tier2Retries);
   return {
     messageId: record.messageId,
     status: 'retry',
     outcomes,
     visibilitySeconds: visibilityBackoffSeconds(record.receiveCount, { random: deps.random }),
+    retryReason: { code: reason.code, message: reason.message },
   };
 }
 

@@ -25,6 +25,7 @@ import { type CredentialReportRow, lacksMfa, parseCredentialReport } from './cre
 import {
   type FetchReportOptions,
   fetchCredentialReport,
+  fetchFreshCredentialReport,
   type ReportPolling,
 } from './credential-report-fetch.ts';
 import {
@@ -48,12 +49,31 @@ export interface SweepInput {
   readonly enqueue?: boolean;
   /** Epoch ms: the report wait never extends past it. */
   readonly deadline?: number;
+  /** Never reuse a credential report generated before the sweep began (waits for IAM's next one). */
+  readonly freshReport?: boolean;
   readonly region?: string;
   readonly partition?: string;
 }
 
+/** What a sweep is doing, for people watching it (the CLI shows each stage on a terminal). */
+export type SweepStage =
+  | { readonly stage: 'report-requested'; readonly accountId: string; readonly state: string }
+  | { readonly stage: 'report-waiting'; readonly accountId: string; readonly until: Date }
+  | { readonly stage: 'report-parsed'; readonly accountId: string; readonly report: ReportInfo }
+  | { readonly stage: 'enqueued'; readonly accountId: string; readonly tasks: number };
+
+/** The credential report a sweep read: IAM reuses one for up to four hours, so its age matters. */
+export interface ReportInfo {
+  readonly generatedAt: string;
+  readonly ageSeconds: number;
+  /** IAM users in the report (the root user not counted). */
+  readonly users: number;
+}
+
 export interface SweepDeps {
   readonly reports: CredentialReportPort;
+  /** Told each stage as it happens. */
+  readonly onStage?: (stage: SweepStage) => void;
   /** Required when the sweep enqueues (not dry run, `enqueue` not false). */
   readonly tasks?: TaskQueuePort;
   /** Receives the summary (`publishSweepSummary`); absent = not published. */
@@ -86,6 +106,8 @@ export interface SweepResult {
   readonly nonCompliantUsers: NonCompliantUser[];
   /** The root user's `manual-action-required` outcome, if root lacks MFA. Published by the caller. */
   readonly outcomes: Outcome[];
+  /** The credential report the sweep read. */
+  readonly report: ReportInfo;
 }
 
 /**
@@ -102,8 +124,23 @@ export async function runAccountSweep(input: SweepInput, deps: SweepDeps): Promi
   const log = deps.log.child({ accountId: input.accountId, sweepId: input.sweepId });
   if (send && !deps.tasks) throw new TypeError('runAccountSweep: enqueueing needs a task queue');
 
-  const report = await fetchCredentialReport(deps.reports, fetchOptions(input, deps));
+  const stage = deps.onStage ?? (() => {});
+  const accountId = input.accountId;
+  const reportOptions = {
+    ...fetchOptions(input, deps),
+    onState: (state: string) => stage({ stage: 'report-requested', accountId, state }),
+    onWait: (until: Date) => stage({ stage: 'report-waiting', accountId, until }),
+  };
+  const report = input.freshReport
+    ? await fetchFreshCredentialReport(deps.reports, reportOptions)
+    : await fetchCredentialReport(deps.reports, reportOptions);
   const rows = parseCredentialReport(report.content);
+  const reportInfo: ReportInfo = {
+    generatedAt: report.generatedAt.toISOString(),
+    ageSeconds: Math.max(0, Math.round((deps.now().getTime() - report.generatedAt.getTime()) / 1000)),
+    users: rows.filter((r) => !r.isRoot).length,
+  };
+  stage({ stage: 'report-parsed', accountId, report: reportInfo });
   const guarded = new Set(
     await deps.reports.listGuardedUsers(guardPolicyArn(input.accountId, input.partition)),
   );
@@ -149,6 +186,7 @@ export async function runAccountSweep(input: SweepInput, deps: SweepDeps): Promi
   if (send && tasks.length > 0 && deps.tasks) {
     const { sent, failed } = await deps.tasks.sendBatch(tasks);
     enqueued = sent;
+    stage({ stage: 'enqueued', accountId, tasks: sent });
     if (failed > 0) {
       log.error({ sent, failed }, 'sweep_enqueue_incomplete');
       throw new DependencyError(
@@ -207,7 +245,7 @@ export async function runAccountSweep(input: SweepInput, deps: SweepDeps): Promi
         }),
       ]
     : [];
-  return { summary, tasks, nonCompliantUsers, outcomes };
+  return { summary, tasks, nonCompliantUsers, outcomes, report: reportInfo };
 }
 
 function fetchOptions(input: SweepInput, deps: SweepDeps): FetchReportOptions {

@@ -51,7 +51,7 @@ export function parseCloudFormationYaml(text: string): Template {
 
 /** A CloudFormation template as plain JSON. */
 export interface Template {
-  Parameters?: Record<string, { Default?: unknown; Type?: string; AllowedValues?: string[] }>;
+  Parameters?: Record<string, ParameterDefinition>;
   Conditions?: Record<string, unknown>;
   Resources: Record<string, { Type: string; Condition?: string; Properties?: Record<string, unknown> }>;
   Outputs?: Record<string, unknown>;
@@ -179,4 +179,56 @@ export function createEvaluator(template: Template, context: EvaluationContext =
     ) as Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
   return { evaluate, condition, resources };
+}
+
+/** A CloudFormation parameter's declaration, with the constraints CloudFormation checks at deploy time. */
+export interface ParameterDefinition {
+  readonly Type?: string;
+  readonly Default?: unknown;
+  readonly AllowedValues?: readonly unknown[];
+  readonly AllowedPattern?: string;
+  readonly MinValue?: number;
+  readonly MaxValue?: number;
+  readonly MinLength?: number;
+  readonly MaxLength?: number;
+  readonly ConstraintDescription?: string;
+}
+
+/**
+ * What CloudFormation says when a parameter value breaks its constraints (CreateStack / UpdateStack fail
+ * before any resource changes, naming the parameter); undefined when the value is allowed. AllowedPattern
+ * must match the whole value, as CloudFormation requires.
+ */
+export function parameterError(
+  name: string,
+  definition: ParameterDefinition,
+  raw: unknown,
+): string | undefined {
+  const value = String(raw ?? '');
+  if (definition.AllowedValues && !definition.AllowedValues.map(String).includes(value)) {
+    return `Parameter '${name}' must be one of AllowedValues`;
+  }
+  if (
+    definition.AllowedPattern !== undefined &&
+    !new RegExp(`^(?:${definition.AllowedPattern})$`).test(value)
+  ) {
+    return `Parameter '${name}' must match pattern ${definition.AllowedPattern}`;
+  }
+  if (definition.Type === 'Number') {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) return `Parameter '${name}' must be a number`;
+    if (definition.MinValue !== undefined && n < definition.MinValue) {
+      return `Parameter '${name}' must be a number not less than ${definition.MinValue}`;
+    }
+    if (definition.MaxValue !== undefined && n > definition.MaxValue) {
+      return `Parameter '${name}' must be a number not greater than ${definition.MaxValue}`;
+    }
+  }
+  if (definition.MinLength !== undefined && value.length < definition.MinLength) {
+    return `Parameter '${name}' must contain at least ${definition.MinLength} characters`;
+  }
+  if (definition.MaxLength !== undefined && value.length > definition.MaxLength) {
+    return `Parameter '${name}' must contain at most ${definition.MaxLength} characters`;
+  }
+  return undefined;
 }

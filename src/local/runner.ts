@@ -238,3 +238,30 @@ export async function runLocalDemo(options: LocalRunOptions): Promise<LocalRunSu
     await cloud.close();
   }
 }
+
+/**
+ * The demo organisation in a running local cloud (`mfa-remediation local-cloud --seed demo`): the same users
+ * as `runLocalDemo`, gina (reported by AWS Config) included, and their findings waiting on the queue, so a
+ * worker started from another shell has the demo's work to do. Resolves to the number of messages sent.
+ */
+export async function seedDemo(
+  cloud: LocalCloud,
+  clientOptions: ClientOptions,
+  queueUrl: string,
+  now: Date = new Date(),
+): Promise<{ users: number; messages: number }> {
+  const users = demoUsers({ now });
+  const gina: DemoUser = {
+    accountId: DEMO_ACCOUNT,
+    userName: 'gina',
+    consolePassword: true,
+    mfa: false,
+    accessKeys: 0,
+    tags: {},
+    finding: 'none',
+    story: 'reported by AWS Config (user ID resolved)',
+  };
+  const userIds = await seedUsers(cloud, clientOptions, [...users, gina]);
+  const messages = await sendFindings(clientOptions, queueUrl, users, userIds.get(`${DEMO_ACCOUNT}/gina`));
+  return { users: users.length + 1, messages };
+}

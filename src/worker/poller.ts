@@ -5,6 +5,14 @@
  * Each received batch must finish before its visibility timeout expires, or another consumer would receive
  * the same messages: the batch's deadline is the receive time plus the queue's visibility timeout, minus a
  * margin. On SIGTERM (or `stop()`), no new batch is received and the in-flight one finishes.
+ *
+ * What a caller may rely on, whatever the poller's internals (the CLI's exit status and progress depend on
+ * it, and `test/e2e/worker-exit.test.ts` checks it through the real binary):
+ * - {@link PollerStats}: received, acknowledged, retried; `unfinished` (retried during the run and not
+ *   acknowledged since); `outcomes` published, by outcome; `unpublished` (outcomes SNS did not take).
+ * - `onProgress(stats)` after every batch and every empty receive.
+ * - `giveUpAfterMs`: when SQS cannot be reached for that long, `run()` rejects with a {@link DependencyError}
+ *   saying so. Without it, receive failures are retried for ever, backing off from 1 s to 20 s.
  */
 import {
   DeleteMessageBatchCommand,
@@ -14,8 +22,10 @@ import {
 } from '@aws-sdk/client-sqs';
 import { call } from '../aws/sdk-errors.ts';
 import { type BatchResult, processBatch } from '../core/batch.ts';
+import type { Outcome, OutcomeName } from '../core/model.ts';
+import type { OutcomePublisher } from '../core/ports.ts';
 import { type ProcessorDeps, receiveCountOf } from '../core/processor.ts';
-import { describeError } from '../errors.ts';
+import { DependencyError, describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 export interface PollerOptions {
@@ -31,13 +41,24 @@ export interface PollerOptions {
   readonly waitTimeSeconds?: number;
   /** Called after each batch, e.g. for progress. */
   readonly onBatch?: (result: BatchResult) => void;
+  /** Called with the running totals after every batch and every empty receive. */
+  readonly onProgress?: (stats: Readonly<PollerStats>) => void;
+  /** Give up (reject) when SQS has been unreachable for this long; default: retry for ever. */
+  readonly giveUpAfterMs?: number;
 }
 
 export interface PollerStats {
   batches: number;
   received: number;
   acknowledged: number;
+  /** Times a message was left for SQS to redeliver (tier-2 retry). */
   retried: number;
+  /** Messages retried during the run and not acknowledged since (still on the queue, unfinished). */
+  unfinished: number;
+  /** Outcomes published, by outcome. */
+  outcomes: Partial<Record<OutcomeName, number>>;
+  /** Outcomes SNS did not accept (their records were retried). */
+  unpublished: number;
 }
 
 export interface Poller {
@@ -50,7 +71,41 @@ export interface Poller {
 export function createPoller(options: PollerOptions): Poller {
   const { sqs, queueUrl, log } = options;
   const controller = new AbortController();
-  const stats: PollerStats = { batches: 0, received: 0, acknowledged: 0, retried: 0 };
+  const stats: PollerStats = {
+    batches: 0,
+    received: 0,
+    acknowledged: 0,
+    retried: 0,
+    unfinished: 0,
+    outcomes: {},
+    unpublished: 0,
+  };
+  const pending = new Set<string>();
+  const publisher = countingPublisher(options.deps.publisher, stats);
+  const deps: ProcessorDeps = { ...options.deps, publisher };
+  let unreachableSince: number | undefined;
+  let failures = 0;
+
+  /** Waits after a failed SQS call, or throws once SQS has been unreachable for `giveUpAfterMs`. */
+  const backOff = async (error: unknown, operation: string) => {
+    const now = Date.now();
+    unreachableSince ??= now;
+    failures++;
+    log.error({ err: describeError(error), operation, failures }, 'receive_failed');
+    if (options.giveUpAfterMs !== undefined && now - unreachableSince >= options.giveUpAfterMs) {
+      const seconds = Math.round((now - unreachableSince) / 1000);
+      throw new DependencyError(
+        `SQS unreachable for ${seconds} s (${operation} ${queueUrl}: ${(error as Error).message ?? error}); giving up`,
+        { service: 'sqs', operation, code: 'Unreachable', retryable: true, cause: error },
+      );
+    }
+    const delay = Math.min(20_000, 1000 * 2 ** Math.min(failures - 1, 5));
+    const remaining =
+      options.giveUpAfterMs === undefined
+        ? delay
+        : Math.max(0, options.giveUpAfterMs - (now - unreachableSince));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, remaining)));
+  };
 
   const visibilityTimeout = async (): Promise<number> => {
     const response = await call('sqs', 'GetQueueAttributes', () =>
@@ -83,7 +138,18 @@ export function createPoller(options: PollerOptions): Poller {
       controller.abort();
     },
     async run() {
-      const timeoutSeconds = await visibilityTimeout();
+      let timeoutSeconds: number | undefined;
+      while (timeoutSeconds === undefined && !controller.signal.aborted) {
+        try {
+          timeoutSeconds = await visibilityTimeout();
+        } catch (error) {
+          if (!isUnreachable(error)) throw error;
+          await backOff(error, 'GetQueueAttributes');
+        }
+      }
+      if (timeoutSeconds === undefined) return stats;
+      unreachableSince = undefined;
+      failures = 0;
       const wait = options.waitTimeSeconds ?? (options.untilEmpty ? 1 : 20);
       log.info({ queueUrl, visibilityTimeout: timeoutSeconds }, 'worker_started');
       while (!controller.signal.aborted) {
@@ -91,11 +157,13 @@ export function createPoller(options: PollerOptions): Poller {
         try {
           messages = await receive(wait);
         } catch (error) {
-          log.error({ err: describeError(error) }, 'receive_failed');
-          await new Promise((resolve) => setTimeout(resolve, 1000));
+          await backOff(error, 'ReceiveMessage');
           continue;
         }
+        unreachableSince = undefined;
+        failures = 0;
         if (messages.length === 0) {
+          options.onProgress?.(stats);
           if (options.untilEmpty) break;
           continue;
         }
@@ -108,7 +176,7 @@ export function createPoller(options: PollerOptions): Poller {
             receiptHandle: m.ReceiptHandle ?? '',
             receiveCount: receiveCountOf(m.Attributes?.ApproximateReceiveCount),
           })),
-          options.deps,
+          deps,
           {
             log,
             deadline: receivedAt + timeoutSeconds * 1000 - margin,
@@ -139,10 +207,44 @@ export function createPoller(options: PollerOptions): Poller {
         stats.received += messages.length;
         stats.acknowledged += done.length;
         stats.retried += failed.size;
+        for (const id of failed) pending.add(id);
+        for (const m of done) pending.delete(m.MessageId ?? '');
+        stats.unfinished = pending.size;
         options.onBatch?.(result);
+        options.onProgress?.(stats);
       }
       log.info({ ...stats }, 'worker_stopped');
       return stats;
     },
   };
+}
+
+/** Counts what the processor publishes, by outcome, and what SNS did not accept. */
+function countingPublisher(inner: OutcomePublisher, stats: PollerStats): OutcomePublisher {
+  const count = (outcomes: readonly Outcome[]) => {
+    for (const o of outcomes) stats.outcomes[o.outcome] = (stats.outcomes[o.outcome] ?? 0) + 1;
+  };
+  return {
+    ...inner,
+    async publish(outcomes) {
+      let result: Awaited<ReturnType<OutcomePublisher['publish']>>;
+      try {
+        result = await inner.publish(outcomes);
+      } catch (error) {
+        stats.unpublished += outcomes.length;
+        throw error;
+      }
+      const failed = new Set(result.failed);
+      count(outcomes.filter((o) => !failed.has(o)));
+      stats.unpublished += failed.size;
+      return result;
+    },
+  };
+}
+
+/** Errors that mean SQS could not be reached (as opposed to a refusal such as AccessDenied). */
+function isUnreachable(error: unknown): boolean {
+  const e = error as { $metadata?: { httpStatusCode?: number }; httpStatus?: number };
+  const status = e.$metadata?.httpStatusCode ?? e.httpStatus;
+  return status === undefined || status >= 500;
 }

@@ -54,7 +54,8 @@ describe('mfa-remediation process', () => {
 
     const { status, stdout, stderr } = await cli(['--output', 'json', 'process', file]);
 
-    expect(status, stderr).toBe(0);
+    // The malformed line's outcome is rejected: some work failed (docs/reference.md: Exit status).
+    expect(status, stderr).toBe(1);
     const outcomes = lines(stdout);
     expect(outcomes.map((o) => [o.userName, o.outcome])).toEqual([
       ['alice', 'already-compliant'],

@@ -94,7 +94,7 @@ describe('mfa-remediation local-cloud', () => {
       const iam = new IAMClient(options);
       const users = await iam.send(new ListUsersCommand({}));
       expect(users.Users?.map((u) => u.UserName)).toEqual(expect.arrayContaining(['alice', 'bob', 'dave']));
-      const queueUrl = /^REMEDIATION_QUEUE_URL=(\S+)$/m.exec(stderr)?.[1] ?? '';
+      const queueUrl = /^export REMEDIATION_QUEUE_URL=(\S+)$/m.exec(stderr)?.[1] ?? '';
       const sqs = new SQSClient(options);
       const attributes = await sqs.send(
         new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }),

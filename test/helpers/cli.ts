@@ -39,3 +39,20 @@ export async function runCli(argv: readonly string[], options: CliOptions = {}):
   const status = await main(argv, { stdout, stderr, stdin, env: options.env ?? {} });
   return { status, stdout: out, stderr: err };
 }
+
+/** What `worker --until-empty` prints when it stops (its statistics). */
+export interface WorkerRunStats {
+  readonly unfinished?: number;
+  readonly unpublished?: number;
+  readonly outcomes?: Readonly<Record<string, number>>;
+}
+
+/**
+ * The exit status docs/reference.md (Exit status) gives a `worker --until-empty` run that printed `stats`: 1
+ * when a message was retried and not finished, an outcome was failed, rejected or invalid-code, or an outcome
+ * was not published; else 0.
+ */
+export function workerExitStatus(stats: WorkerRunStats): 0 | 1 {
+  const failing = ['failed', 'rejected', 'invalid-code'].reduce((n, o) => n + (stats.outcomes?.[o] ?? 0), 0);
+  return (stats.unfinished ?? 0) > 0 || (stats.unpublished ?? 0) > 0 || failing > 0 ? 1 : 0;
+}

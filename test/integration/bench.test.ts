@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksOf, reportChecks } from '../../bench/benchmark.ts';
 import { type BenchCloud, startBenchCloud } from '../../bench/lib/cloud.ts';
 import { FULL_PROFILE, parseBenchArgs, QUICK_PROFILE, UsageError } from '../../bench/options.ts';
+import { runCliStartScenario } from '../../bench/scenarios/cli-start.ts';
 import { runColdStartScenario } from '../../bench/scenarios/cold-start.ts';
 import { reportPopulation, runReportScenario } from '../../bench/scenarios/report.ts';
 import { runSweepScenario, sweepPopulation } from '../../bench/scenarios/sweep.ts';
@@ -108,6 +109,17 @@ describe('cold-start scenario', () => {
   });
 });
 
+describe('cli-start scenario', () => {
+  it('times mfa-remediation --version against node -e 0 side by side, and checks it prints the version', async () => {
+    const result = await runCliStartScenario({ runs: 2 });
+
+    expect(result).toMatchObject({ runs: 2, target: 3, printedVersion: true });
+    expect(result.nodeMedianMs).toBeGreaterThan(0);
+    expect(result.ratio).toBe(Math.round((result.cliMedianMs / result.nodeMedianMs) * 100) / 100);
+    expect(checksOf(undefined, undefined, undefined, result).every((check) => check.ok)).toBe(true);
+  });
+});
+
 describe('command line', () => {
   it('runs the full profile by default and the quick one with --quick', () => {
     // Act
@@ -116,7 +128,7 @@ describe('command line', () => {
 
     // Assess
     expect(full).toMatchObject({ ...FULL_PROFILE, output: 'table', quick: false, profile: 'full' });
-    expect(full.scenarios).toEqual(['worker', 'sweep', 'cold-start', 'report']);
+    expect(full.scenarios).toEqual(['worker', 'sweep', 'cold-start', 'report', 'cli-start']);
     expect(quick).toMatchObject({ ...QUICK_PROFILE, output: 'json', quick: true, profile: 'custom' });
     expect(parseBenchArgs(['--quick']).profile).toBe('quick');
     expect(quick.scenarios).toEqual(['sweep', 'worker']);

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { GUARD_POLICY_CLOUDFORMATION, ROOT } from '../../scripts/render-policies.ts';
 import { METRICS, METRICS_NAMESPACE } from '../../src/core/metrics/names.ts';
 import { NAMES } from '../../src/core/model.ts';
-import { createEvaluator, type Template } from '../../src/local/cloudformation.ts';
+import { createEvaluator, parameterError, type Template } from '../../src/local/cloudformation.ts';
 import { DASHBOARD_RESOURCES } from '../../src/policies/dashboard.ts';
 import {
   CONFIG_COMPLIANCE_PATTERN,
@@ -103,7 +103,8 @@ describe('packaged template: functions', () => {
       Role: getAtt('WorkerRole'),
     });
     const logGroup = resource(`${name[0]?.toUpperCase()}${name.slice(1)}LogGroup`);
-    expect(logGroup.Properties.RetentionInDays).toBeGreaterThanOrEqual(30);
+    expect(logGroup.Properties.RetentionInDays).toEqual({ Ref: 'LogRetentionDays' });
+    expect(Number(evaluator.evaluate(logGroup.Properties.RetentionInDays))).toBeGreaterThanOrEqual(30);
   });
 
   it.each(FUNCTIONS)('%s gets every configuration variable, consistent with the stack', (name) => {
@@ -116,7 +117,12 @@ describe('packaged template: functions', () => {
       ESCALATION: { Ref: 'Escalation' },
       MEMBER_ROLE_NAME: { Ref: 'MemberRoleName' },
       ESCROW_KMS_KEY_ID: { Ref: 'EscrowKmsKeyArn' },
-      REMEDIATION_MODE: 'enforce',
+      REMEDIATION_MODE: { Ref: 'Mode' },
+      MAX_RECEIVE_COUNT: { Ref: 'MaxReceiveCount' },
+    });
+    // A first deploy reports only (docs/reference.md: Configuration): mode defaults to notify.
+    expect(evaluator.evaluate(variables)).toMatchObject({
+      REMEDIATION_MODE: 'notify',
       MFA_SCOPE: 'console-users',
       GRACE_PERIOD_HOURS: '72',
       MAX_RECEIVE_COUNT: '8',
@@ -127,14 +133,15 @@ describe('packaged template: functions', () => {
 
   it('consumes the remediation queue with partial batch responses and bounded concurrency', () => {
     const [[, mapping] = []] = ofType('AWS::Lambda::EventSourceMapping');
-    expect(mapping?.Properties).toMatchObject({
-      EventSourceArn: getAtt('RemediationQueue'),
-      FunctionName: getAtt('RemediateLambdaFunction'),
+    const properties = evaluator.evaluate(mapping?.Properties) as Json;
+    expect(properties).toMatchObject({
+      EventSourceArn: '<GetAtt:RemediationQueue.Arn>',
+      FunctionName: '<GetAtt:RemediateLambdaFunction.Arn>',
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BatchSize: 10,
+      BatchSize: '10',
       Enabled: true,
     });
-    const concurrency = mapping?.Properties.ScalingConfig?.MaximumConcurrency;
+    const concurrency = Number(properties.ScalingConfig?.MaximumConcurrency);
     expect(concurrency).toBeGreaterThanOrEqual(2);
     expect(concurrency).toBeLessThanOrEqual(10);
   });
@@ -142,10 +149,10 @@ describe('packaged template: functions', () => {
   it('runs the sweep on a schedule, daily by default', () => {
     const rules = ofType('AWS::Events::Rule').filter(([, rule]) => rule.Properties.ScheduleExpression);
     expect(rules).toHaveLength(1);
-    expect(rules[0]?.[1].Properties).toMatchObject({
+    expect(evaluator.evaluate(rules[0]?.[1].Properties)).toMatchObject({
       ScheduleExpression: 'rate(1 day)',
       State: 'ENABLED',
-      Targets: [{ Arn: getAtt('SweepLambdaFunction') }],
+      Targets: [{ Arn: '<GetAtt:SweepLambdaFunction.Arn>' }],
     });
   });
 });
@@ -155,9 +162,11 @@ describe('packaged template: queues, topic, rules, alarm', () => {
     const queue = resource('RemediationQueue').Properties;
     const timeout = fn('remediate').Properties.Timeout as number;
     const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]?.[1].Properties;
-    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(
-      6 * timeout + (mapping?.MaximumBatchingWindowInSeconds ?? 0),
-    );
+    const window = Number(evaluator.evaluate(mapping?.MaximumBatchingWindowInSeconds) ?? 0);
+    const maxWindow = Number(template.Parameters?.BatchingWindowSeconds?.MaxValue);
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout + window);
+    // Whatever window a deployment chooses within the parameter's bounds.
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout + maxWindow);
     expect(queue.SqsManagedSseEnabled).toBe(true);
     expect(resource('DeadLetterQueue').Properties.SqsManagedSseEnabled).toBe(true);
   });
@@ -166,10 +175,10 @@ describe('packaged template: queues, topic, rules, alarm', () => {
     const redrive = resource('RemediationQueue').Properties.RedrivePolicy;
     expect(redrive.deadLetterTargetArn).toEqual(getAtt('DeadLetterQueue'));
     for (const name of FUNCTIONS) {
-      expect(String(redrive.maxReceiveCount)).toBe(
-        fn(name).Properties.Environment.Variables.MAX_RECEIVE_COUNT,
-      );
+      // The same parameter sets both, so they cannot differ.
+      expect(redrive.maxReceiveCount).toEqual(fn(name).Properties.Environment.Variables.MAX_RECEIVE_COUNT);
     }
+    expect(redrive.maxReceiveCount).toEqual({ Ref: 'MaxReceiveCount' });
     expect(resource('DeadLetterQueue').Properties.MessageRetentionPeriod).toBe(1_209_600);
   });
 
@@ -474,4 +483,73 @@ describe('packaged template: notifications, metrics, alarms and dashboard', () =
     for (const widget of body.widgets.filter((w) => w.type === 'metric'))
       expect(widget.properties.region).toBe('us-east-1');
   });
+});
+
+describe('packaged template: stack parameters', () => {
+  it('constrains every parameter (AllowedValues, AllowedPattern or MinValue/MaxValue), and every default passes', () => {
+    const parameters = Object.entries(template.Parameters ?? {});
+    expect(parameters.length).toBeGreaterThanOrEqual(23);
+    for (const [name, definition] of parameters) {
+      const constrained =
+        definition.AllowedValues !== undefined ||
+        definition.AllowedPattern !== undefined ||
+        (definition.MinValue !== undefined && definition.MaxValue !== undefined);
+      expect(constrained, name).toBe(true);
+      expect(parameterError(name, definition, definition.Default), name).toBeUndefined();
+    }
+  });
+
+  it('refuses bad values at deploy time, naming the parameter: mode=bogus, gracePeriodHours=-1, and more', () => {
+    const bad: Record<string, [string, string]> = {
+      mode: ['Mode', 'bogus'],
+      gracePeriodHours: ['GracePeriodHours', '-1'],
+      allowedAccounts: ['AllowedAccounts', '1234'],
+      sweepAccounts: ['SweepAccounts', 'foo'],
+      logLevel: ['LogLevel', 'loud'],
+      exemptUsers: ['ExemptUsers', 'bob smith'],
+      batchingWindowSeconds: ['BatchingWindowSeconds', '300'],
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'mfa-remediation-package-'));
+    execFileSync(
+      'npx',
+      [
+        'osls',
+        'package',
+        '--package',
+        dir,
+        ...Object.entries(bad).map(([param, [, value]]) => `--param=${param}=${value}`),
+      ],
+      { cwd: ROOT, stdio: 'pipe', timeout: 120_000 },
+    );
+    const packaged = JSON.parse(
+      readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
+    ) as Template;
+    for (const [, [name, value]] of Object.entries(bad)) {
+      const definition = packaged.Parameters?.[name];
+      expect(definition?.Default === undefined ? undefined : String(definition.Default), name).toBe(value);
+      expect(parameterError(name, definition ?? {}, definition?.Default), name).toMatch(
+        new RegExp(`^Parameter '${name}' must`),
+      );
+    }
+  }, 150_000);
+
+  it('settings osls itself validates are refused already by npm run package, naming them', () => {
+    const result = spawnSync(
+      'npx',
+      [
+        'osls',
+        'package',
+        '--package',
+        mkdtempSync(join(tmpdir(), 'mfa-remediation-package-')),
+        '--param=maximumConcurrency=1',
+        '--param=logRetentionDays=10',
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/maximumConcurrency': must be >= 2/);
+    expect(result.stdout + result.stderr).toMatch(
+      /logRetentionInDays': must be equal to one of the allowed values/,
+    );
+  }, 150_000);
 });

@@ -5,7 +5,7 @@
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { EnrollmentCodesTask, TAGS } from '../../src/core/model.ts';
+import { EnrollmentCodesTask, Outcome, TAGS } from '../../src/core/model.ts';
 import { codeAt, consecutiveCodes } from '../../src/core/totp.ts';
 import { type LocalCloud, startLocalCloud } from '../../src/local/cloud/server.ts';
 import { CLOUD_ACCOUNT, cloudSerial, createCloudDeps, ourDevices } from '../helpers/cloud-enrolment.ts';
@@ -248,8 +248,11 @@ describe('enroll usage (exit 2, naming the flag)', () => {
       '--authentication-code1: must be six digits',
     ],
     [['enroll', '--user-name', 'bob', '--account', '12345'], '12 digits'],
-    [['enroll', '--generate-cli-skeleton', 'yaml-input'], '--generate-cli-skeleton: must be input or output'],
-    [['enroll', '--generate-cli-skeleton', 'output', '--user-name', 'bob'], '--serial-number is required'],
+    [
+      ['enroll', '--generate-cli-skeleton', 'json-output'],
+      '--generate-cli-skeleton: must be input, yaml-input or output',
+    ],
+    [['enroll', '--cli-input-yaml', 'UserName: [1'], '--cli-input-yaml: invalid YAML'],
   ])('%j', async (args, message) => {
     const run = cli(args);
     expect(await run.status).toBe(2);
@@ -269,23 +272,20 @@ describe('enroll usage (exit 2, naming the flag)', () => {
     }
   });
 
-  it('--generate-cli-skeleton output validates, then prints {} without calling AWS', async () => {
+  it('--generate-cli-skeleton output prints a sample outcome, needing no other flag and calling nothing', async () => {
     const before = cloud.stats().requests;
-    const run = cli([
-      'enroll',
-      '--generate-cli-skeleton',
-      'output',
-      '--user-name',
-      'bob',
-      '--serial-number',
-      'arn:aws:iam::123456789012:mfa/bob',
-      '--authentication-code1',
-      '123456',
-      '--authentication-code2',
-      '654321',
-    ]);
+    const run = cli(['enroll', '--generate-cli-skeleton', 'output']);
     expect(await run.status).toBe(0);
-    expect(run.terminal.text()).toBe('{}\n');
+    expect(Outcome.parse(JSON.parse(run.terminal.text()))).toMatchObject({ outcome: 'remediated' });
     expect(cloud.stats().requests).toEqual(before);
+  });
+
+  it('--generate-cli-skeleton yaml-input, and --cli-input-yaml reading it back', async () => {
+    const skeleton = cli(['enroll', '--generate-cli-skeleton', 'yaml-input']);
+    expect(await skeleton.status).toBe(0);
+    expect(skeleton.terminal.text()).toContain('AuthenticationCode1: ""');
+    const run = cli(['enroll', '--cli-input-yaml', 'UserName: bob\nAuthenticationCode1: "123456"\n']);
+    expect(await run.status).toBe(2);
+    expect(run.stderr()).toContain('--serial-number is required');
   });
 });

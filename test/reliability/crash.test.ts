@@ -11,11 +11,13 @@
  *
  * Reduced in `npm test` (40 findings, 3 kills); `npm run test:reliability` runs 400 findings and 12 kills.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { ENROLLING_TAG } from '../../src/core/custodial.ts';
 import { createPrng } from '../../src/local/cloud/faults.ts';
+import { workerExitStatus } from '../helpers/cli.ts';
 import { isAppliedWrite } from '../helpers/reliability-checks.ts';
 import { countFindings, MAIN_ACCOUNT, MEMBER_ACCOUNT } from '../helpers/reliability-population.ts';
 import {
@@ -195,7 +197,7 @@ describe('crash safety', () => {
         lives.push(life);
         if (life.killed) kills.push(life.killedAt ?? 'unknown');
         else {
-          expect(life.code, life.stderr.slice(-2000)).toBe(0);
+          expect(life.code, life.stderr.slice(-2000)).toBe(workerExitStatus(JSON.parse(life.stdout)));
           if ((await queueDepth(sqs, pipeline.queueUrl)) === 0) break;
         }
         clock.advance(CLOCK_STEP_MS);
@@ -206,7 +208,7 @@ describe('crash safety', () => {
         expect(quietRuns, 'messages still on the queue').toBeLessThanOrEqual(MAX_QUIET_RUNS);
         const life = await runWorker();
         lives.push(life);
-        expect(life.code, life.stderr.slice(-2000)).toBe(0);
+        expect(life.code, life.stderr.slice(-2000)).toBe(workerExitStatus(JSON.parse(life.stdout)));
         clock.advance(CLOCK_STEP_MS);
       }
 

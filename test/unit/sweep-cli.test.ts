@@ -114,12 +114,14 @@ describe('mfa-remediation sweep', () => {
     expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
   });
 
-  it('draws a progress bar on a terminal, but not with --output json', async () => {
-    const tty = await sweep(['--no-enqueue'], { tty: true });
-    expect(tty.stderr).toMatch(/sweep \[#+\] 1\/1 accounts/);
+  it('shows its stages on stderr when stderr is a terminal (whatever the output format), never otherwise', async () => {
+    const tty = await sweep(['--no-enqueue', '--output', 'json'], { tty: true });
+    expect(tty.stderr).toMatch(/report of \S+Z \(\d+ (s|min|h \d+ min) old\) parsed: \d+ users/);
+    expect(tty.stderr).toContain('sweep: 1/1 accounts done');
 
-    const json = await sweep(['--no-enqueue', '--output', 'json'], { tty: true });
-    expect(json.stderr).not.toMatch(/sweep \[/);
+    const piped = await sweep(['--no-enqueue', '--output', 'json'], { tty: false });
+    expect(piped.stderr).not.toContain('\x1b');
+    expect(piped.stderr).not.toContain('credential report');
   });
 
   it('keeps sweeping the other accounts when one fails, and exits 1', async () => {

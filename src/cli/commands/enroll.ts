@@ -14,20 +14,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { Command } from 'commander';
-import QRCode from 'qrcode';
 import { call } from '../../aws/sdk-errors.ts';
-import {
-  EnrollmentCodesTask,
-  type Outcome,
-  PATTERNS,
-  ResyncCodesTask,
-  type WorkItem,
-} from '../../core/model.ts';
+import { EnrollmentCodesTask, type Outcome, ResyncCodesTask, type WorkItem } from '../../core/model.ts';
 import { runWorkItem } from '../../core/workflow.ts';
-import { ValidationError } from '../../errors.ts';
+import { errorCode, ValidationError } from '../../errors.ts';
 import type { Runtime } from '../../runtime.ts';
-import { patternFlag } from '../args.ts';
 import { type CliContext, EXIT } from '../context.ts';
 import {
   type EnrollFlags,
@@ -42,6 +33,9 @@ import {
   type SessionResult,
   type Submission,
 } from '../enroll-session.ts';
+import { checkTopic } from '../preflight.ts';
+import { renderDevice } from '../qr.ts';
+import { exitStatusFor } from '../results.ts';
 import { outcomeColumns } from './outcome-table.ts';
 
 export interface EnrollOptions extends EnrollFlags {
@@ -54,36 +48,24 @@ export interface EnrollOptions extends EnrollFlags {
 
 const CODES = ['SerialNumber', 'AuthenticationCode1', 'AuthenticationCode2'] as const;
 
-export function registerEnroll(program: Command, cli: CliContext): void {
-  program
-    .command('enroll')
-    .description(
-      'enrol a virtual MFA device for an IAM user: guided at a terminal, or with the codes as flags',
-    )
-    .option('--user-name <name>', 'the IAM user')
-    .option(
-      '--serial-number <serial>',
-      'an existing device (its ARN); default: create /mfa-remediation/<user>',
-    )
-    .option('--authentication-code1 <code>', 'a code from the device (then no prompt)')
-    .option('--authentication-code2 <code>', 'the next code from the device')
-    .option('--cli-input-json <json>', 'the parameters as JSON or file://path, as in the AWS CLI')
-    .option('--generate-cli-skeleton [type]', 'print the input skeleton (input, default) or the output one')
-    .option(
-      '--account <id>',
-      "the user's account (default: your own)",
-      patternFlag(PATTERNS.accountId, '12 digits'),
-    )
-    .option('--resync', 'resynchronise an enabled device (ResyncMFADevice) instead')
-    .option('--submit', 'send the codes to the remediation queue as a task instead of calling IAM')
-    .option('--queue-url <url>', 'the queue for --submit (default: REMEDIATION_QUEUE_URL)')
-    .action((options: EnrollOptions) => runEnroll(options, cli));
+/** The serial number's account: `arn:aws:iam::ACCOUNT:mfa/…` (undefined for hardware serials). */
+export function serialAccount(serialNumber: string | undefined): string | undefined {
+  return serialNumber ? /^arn:aws[\w-]*:iam::(\d{12}):mfa\//.exec(serialNumber)?.[1] : undefined;
+}
+
+/** `enroll` as the definition calls it. */
+export async function runEnrollCommand(cli: CliContext, options: EnrollOptions): Promise<void> {
+  return runEnroll(options, cli);
 }
 
 /** The command's action; resolves after setting `process.exitCode`. */
 export async function runEnroll(options: EnrollOptions, cli: CliContext): Promise<void> {
-  if (options.generateCliSkeleton !== undefined) return printSkeleton(options, cli);
-  const input = resolveEnrollInput(options);
+  const yaml =
+    options.cliInputYaml !== undefined || options.generateCliSkeleton === 'yaml-input'
+      ? await import('yaml')
+      : undefined;
+  if (options.generateCliSkeleton !== undefined) return printSkeleton(options, cli, yaml);
+  const input = resolveEnrollInput(options, (text) => yaml?.parse(text));
   requireParameters(input, ['UserName']);
   const unattended = input.code1 !== undefined || input.code2 !== undefined;
   if (unattended) {
@@ -96,7 +78,7 @@ export async function runEnroll(options: EnrollOptions, cli: CliContext): Promis
     );
   }
   if (options.resync) requireParameters(input, ['SerialNumber'], ' with --resync');
-  const runtime = cli.runtime({ requireTopic: false });
+  const runtime = await cli.runtime({ requireTopic: false });
   if (runtime.config.dryRun && !input.serialNumber) {
     throw new ValidationError('--dry-run: the guided enrolment creates a device; give --serial-number', {
       field: '--dry-run',
@@ -108,23 +90,54 @@ export async function runEnroll(options: EnrollOptions, cli: CliContext): Promis
       field: '--queue-url',
     });
   }
+  if (runtime.config.outcomeTopicArn) await checkTopic(runtime.sns, runtime.config.outcomeTopicArn);
   const deps = runtime.depsFor(undefined);
-  const accountId = options.account ?? (await deps.accounts.selfAccountId());
+  // A virtual device's serial number is its ARN, which names its account: enable it there (through the
+  // member role), as IAM only finds a device in the account that owns it.
+  const fromSerial = serialAccount(input.serialNumber);
+  if (options.account && fromSerial && options.account !== fromSerial) {
+    throw new ValidationError(
+      `--account ${options.account} does not match the account of --serial-number (${fromSerial})`,
+      { field: '--account' },
+    );
+  }
+  const accountId = options.account ?? fromSerial ?? (await deps.accounts.selfAccountId());
   const userName = input.userName as string;
+  const count: PublishCount = { unpublished: 0 };
   const submit = options.submit
     ? queueSubmitter(runtime, queueUrl as string, accountId, userName)
-    : directSubmitter(runtime, accountId, userName);
+    : directSubmitter(runtime, accountId, userName, count);
 
   if (unattended) {
     const { serialNumber, code1, code2 } = input as Required<EnrollInput>;
     const type = options.resync ? 'resync-codes' : 'enrollment-codes';
     const submission = await submit({ type, serialNumber, code1, code2 });
     printSubmission(cli, submission);
-    process.exitCode = succeeded(submission) ? EXIT.ok : EXIT.workFailed;
+    process.exitCode = succeeded(submission, count) ? EXIT.ok : EXIT.workFailed;
     return;
   }
 
   const { iam } = await deps.accounts.forAccount(accountId);
+  // Check the user before creating anything: a device, a QR code and two codes for nobody help no one.
+  const devices = await iam.listMfaDevices(userName).catch((error: unknown) => {
+    if (errorCode(error) === 'NoSuchEntity') return undefined;
+    throw error;
+  });
+  if (devices === undefined) {
+    cli.io.stderr.write(
+      `enroll: IAM user ${userName} does not exist in account ${accountId}; nothing was created\n`,
+    );
+    process.exitCode = EXIT.workFailed;
+    return;
+  }
+  if (!options.resync && !input.serialNumber && devices.length > 0) {
+    cli.io.stdout.write(
+      `IAM user ${userName} already has MFA (${devices.map((d) => d.serialNumber).join(', ')}): nothing to enrol.\n` +
+        `If its codes fail at sign-in, resynchronise it: mfa-remediation enroll --user-name ${userName} --resync --serial-number ${devices[0]?.serialNumber}\n`,
+    );
+    process.exitCode = EXIT.ok;
+    return;
+  }
   const result: SessionResult = await runEnrolSession({
     input: cli.io.stdin,
     output: cli.io.stdout,
@@ -134,18 +147,28 @@ export async function runEnroll(options: EnrollOptions, cli: CliContext): Promis
     ...(options.resync ? { resync: true } : {}),
     devices: iam,
     submit,
-    renderQr: (uri) => QRCode.toString(uri, { type: 'terminal', small: true }),
+    renderQr: async (uri) =>
+      (await import('qrcode')).default.toString(uri, { type: 'terminal', small: true }),
+    renderDevice: (device) => renderDevice(device, cli.io.stdout.columns ?? 80),
   });
   if (result.submission) printSubmission(cli, result.submission);
-  process.exitCode = ['enabled', 'resynced', 'queued'].includes(result.status) ? EXIT.ok : EXIT.workFailed;
+  const done = ['enabled', 'resynced', 'queued'].includes(result.status);
+  process.exitCode = done && count.unpublished === 0 ? EXIT.ok : EXIT.workFailed;
 }
 
-function succeeded(submission: Submission): boolean {
-  return 'queued' in submission || submission.outcome.outcome === 'remediated';
+/** Outcomes of a run that could not be published to OUTCOME_TOPIC_ARN. */
+interface PublishCount {
+  unpublished: number;
+}
+
+function succeeded(submission: Submission, count: PublishCount): boolean {
+  if ('queued' in submission) return true;
+  const outcome = submission.outcome;
+  return outcome.outcome === 'remediated' && exitStatusFor([outcome], count) === EXIT.ok;
 }
 
 /** Enables through the worker's own code path, then publishes the outcome when a topic is configured. */
-function directSubmitter(runtime: Runtime, accountId: string, userName: string) {
+function directSubmitter(runtime: Runtime, accountId: string, userName: string, count: PublishCount) {
   const deps = runtime.depsFor(undefined);
   return async (request: CodesRequest): Promise<Submission> => {
     const work: WorkItem = {
@@ -160,8 +183,11 @@ function directSubmitter(runtime: Runtime, accountId: string, userName: string) 
     const [outcome] = await runWorkItem(work, deps, { attempts: 1, log: runtime.log });
     if (!outcome) throw new Error('the workflow returned no outcome');
     if (runtime.config.outcomeTopicArn) {
-      const { failed } = await runtime.publisher.publish([outcome]);
-      if (failed.length > 0) runtime.log.warn({ outcome: outcome.outcome }, 'outcome_not_published');
+      const { failed } = await runtime.publisher.publish([outcome]).catch(() => ({ failed: [outcome] }));
+      if (failed.length > 0) {
+        count.unpublished += failed.length;
+        runtime.log.warn({ outcome: outcome.outcome }, 'outcome_not_published');
+      }
     }
     return { outcome };
   };
@@ -199,20 +225,49 @@ function printSubmission(cli: CliContext, submission: Submission): void {
 }
 
 /**
- * `--generate-cli-skeleton`: `input` (or no value) prints the JSON `--cli-input-json` takes; `output`
- * validates the parameters and prints the output skeleton (EnableMFADevice returns nothing: `{}`).
+ * `--generate-cli-skeleton`: `input` (or no value) prints the JSON `--cli-input-json` takes, `yaml-input` the
+ * YAML `--cli-input-yaml` takes; `output` prints a sample of what the command prints, an outcome, without
+ * calling AWS (the AWS CLI's own output skeleton of EnableMFADevice is `{}`: it returns nothing).
  */
-function printSkeleton(options: EnrollOptions, cli: CliContext): void {
+function printSkeleton(
+  options: EnrollOptions,
+  cli: CliContext,
+  yaml: typeof import('yaml') | undefined,
+): void {
   const kind = options.generateCliSkeleton === true ? 'input' : options.generateCliSkeleton;
   if (kind === 'input') {
     cli.io.stdout.write(`${JSON.stringify(INPUT_SKELETON, null, 4)}\n`);
+  } else if (kind === 'yaml-input') {
+    cli.io.stdout.write(yaml?.stringify(INPUT_SKELETON) ?? '');
   } else if (kind === 'output') {
-    requireParameters(resolveEnrollInput(options), ['UserName', ...CODES]);
-    cli.io.stdout.write('{}\n');
+    cli.io.stdout.write(`${JSON.stringify(SAMPLE_OUTCOME, null, 4)}\n`);
   } else {
-    throw new ValidationError(`--generate-cli-skeleton: must be input or output (got "${kind}")`, {
-      field: '--generate-cli-skeleton',
-    });
+    throw new ValidationError(
+      `--generate-cli-skeleton: must be input, yaml-input or output (got "${kind}")`,
+      {
+        field: '--generate-cli-skeleton',
+      },
+    );
   }
   process.exitCode = EXIT.ok;
 }
+
+/** A sample of what `enroll` prints: the outcome of a device enabled from two codes. */
+export const SAMPLE_OUTCOME: Outcome = {
+  schema: 'mfa-remediation/outcome@1',
+  outcome: 'remediated',
+  accountId: '123456789012',
+  region: 'us-east-1',
+  userName: 'bob',
+  userArn: 'arn:aws:iam::123456789012:user/bob',
+  trigger: { source: 'enrollment', requestId: '00000000-0000-4000-8000-000000000000' },
+  actions: [
+    { action: 'enable-mfa-device', result: 'applied' },
+    { action: 'detach-guard-policy', result: 'applied' },
+    { action: 'untag-user', result: 'applied' },
+  ],
+  attempts: 1,
+  dryRun: false,
+  reason: 'MFA device arn:aws:iam::123456789012:mfa/mfa-remediation/bob enabled',
+  occurredAt: '2026-11-23T10:00:00.000Z',
+};

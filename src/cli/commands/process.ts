@@ -4,12 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
-import type { Command } from 'commander';
 import { processBatch } from '../../core/batch.ts';
 import type { Outcome } from '../../core/model.ts';
 import { type RecordInput, receiveCountOf } from '../../core/processor.ts';
 import { ValidationError } from '../../errors.ts';
-import { type CliContext, EXIT } from '../context.ts';
+import type { CliContext } from '../context.ts';
+import { checkTopic } from '../preflight.ts';
+import { exitStatusFor } from '../results.ts';
 import { outcomeColumns } from './outcome-table.ts';
 
 /** Splits input into records: an SQS event, a single JSON document, or JSON lines. */
@@ -49,42 +50,66 @@ async function readInput(file: string): Promise<string> {
   }
 }
 
-export function registerProcess(program: Command, cli: CliContext): void {
-  program
-    .command('process')
-    .description('process message bodies without a queue and print the outcomes')
-    .argument('[file]', 'a file, or - for standard input', '-')
-    .action(async (file: string) => {
-      const input = file === '-' ? await text(cli.io.stdin) : await readInput(file);
-      const records = toRecords(input);
-      const runtime = cli.runtime({ requireTopic: false });
-      const outcomes: Outcome[] = [];
-      const deps = runtime.depsFor(runtime.config.remediationQueueUrl);
-      const result = await processBatch(
-        records,
-        {
-          ...deps,
-          // Without a dead-letter queue, rejected bodies are reported, not parked.
-          ...(runtime.config.deadLetterQueueUrl ? {} : { queue: undefined }),
-          publisher: {
-            async publish(batch) {
-              outcomes.push(...batch);
-              return runtime.config.outcomeTopicArn ? runtime.publisher.publish(batch) : { failed: [] };
-            },
-          },
+export async function runProcess(cli: CliContext, _options: unknown, args: readonly string[]): Promise<void> {
+  const file = args[0] ?? '-';
+  const input = file === '-' ? await text(cli.io.stdin) : await readInput(file);
+  const records = toRecords(input);
+  const runtime = await cli.runtime({ requireTopic: false });
+  await checkTopic(runtime.sns, runtime.config.outcomeTopicArn);
+  const outcomes: Outcome[] = [];
+  let unpublished = 0;
+  const deps = runtime.depsFor(runtime.config.remediationQueueUrl);
+  const result = await processBatch(
+    records,
+    {
+      ...deps,
+      // Without a dead-letter queue, rejected bodies are reported, not parked.
+      ...(runtime.config.deadLetterQueueUrl ? {} : { queue: undefined }),
+      publisher: {
+        async publish(batch) {
+          if (!runtime.config.outcomeTopicArn) {
+            outcomes.push(...batch);
+            return { failed: [] };
+          }
+          const published = await runtime.publisher.publish(batch).catch((error: unknown) => {
+            unpublished += batch.length;
+            throw error;
+          });
+          unpublished += published.failed.length;
+          outcomes.push(...batch);
+          return published;
         },
-        { log: runtime.log },
-      );
-      // Records run concurrently; print in input order (a record's outcomes keep their own order).
-      const position = new Map(records.map((r, i) => [r.messageId, i]));
-      const order = (o: Outcome) => position.get(o.trigger.messageId ?? '') ?? records.length;
-      outcomes.sort((a, b) => order(a) - order(b));
-      if (cli.globals.output === 'json' && !cli.globals.query) {
-        for (const outcome of outcomes) cli.printLine(outcome);
-      } else {
-        cli.print(outcomes, { rows: outcomes, columns: outcomeColumns });
-      }
-      const failed = result.batchItemFailures.length > 0 || outcomes.some((o) => o.outcome === 'failed');
-      process.exitCode = failed ? EXIT.workFailed : EXIT.ok;
-    });
+      },
+    },
+    { log: runtime.log },
+  );
+  // Records run concurrently; print in input order (a record's outcomes keep their own order).
+  const position = new Map(records.map((r, i) => [r.messageId, i]));
+  const order = (o: Outcome) => position.get(o.trigger.messageId ?? '') ?? records.length;
+  outcomes.sort((a, b) => order(a) - order(b));
+  cli.printStream(outcomes, { columns: outcomeColumns });
+
+  // A record left for retry has no outcome of its own: say what happened, as SQS would redeliver it.
+  const retried = result.results.filter((r) => r.status === 'retry');
+  const retriedIds = new Set(retried.map((r) => r.messageId));
+  for (const record of retried) {
+    const why = record.retryReason
+      ? `${record.retryReason.code}: ${record.retryReason.message}`
+      : 'retryable error';
+    cli.io.stderr.write(
+      `process: ${record.messageId} not finished (${why}); from a queue, SQS would deliver it again` +
+        `${record.visibilitySeconds ? ` in ${record.visibilitySeconds} s` : ''}\n`,
+    );
+  }
+  for (const failure of result.batchItemFailures) {
+    if (!retriedIds.has(failure.itemIdentifier)) {
+      cli.io.stderr.write(`process: ${failure.itemIdentifier} not processed (see the log line above)\n`);
+    }
+  }
+  if (unpublished > 0) {
+    cli.io.stderr.write(
+      `process: ${unpublished} outcome(s) could not be published to ${runtime.config.outcomeTopicArn}\n`,
+    );
+  }
+  process.exitCode = exitStatusFor(outcomes, { unpublished, leftForRetry: result.batchItemFailures.length });
 }
