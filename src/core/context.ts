@@ -5,8 +5,9 @@
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { withConflictRetry } from '../retry.ts';
+import type { ClaimLookups } from './claims/lookups.ts';
 import type { ActionName, ActionRecord, Outcome, WorkItem } from './model.ts';
-import type { AccountAccess, FindingsPort, OutcomePublisher } from './ports.ts';
+import type { AccountAccess, FindingsPort, IamUserIdentity, OutcomePublisher } from './ports.ts';
 
 /** Long-lived dependencies, built once per container. */
 export interface WorkflowDeps {
@@ -15,8 +16,8 @@ export interface WorkflowDeps {
   readonly findings: FindingsPort;
   readonly now: () => Date;
   readonly log: Logger;
-  /** Caches Config user-ID → user resolutions, per account (`account/userId`). */
-  readonly userIdCache?: Map<string, { userName: string; arn: string }>;
+  /** Caches Config user-ID → user resolutions, per account (`account/userId`); checked on every use. */
+  readonly userIdCache?: Map<string, IamUserIdentity>;
   /** Runs a per-account sweep; absent where sweeps are not wired. */
   readonly sweepAccount?: (work: WorkItem, item: ItemContext) => Promise<Outcome[]>;
   /** Publishes sweep summaries; used by `sweepAccount`. */
@@ -31,6 +32,8 @@ export interface ItemContext {
   /** Epoch ms: no IAM attempt starts after this (the Lambda deadline minus a safety margin). */
   readonly deadline?: number;
   readonly log: Logger;
+  /** The batch's checks of claims (finding facts, user ids), fetched in bulk; one of its own otherwise. */
+  readonly lookups?: ClaimLookups;
 }
 
 /** Records the actions of one work item and runs its writes under tier-1 retry. */

@@ -195,7 +195,9 @@ export async function runCustodialEnrolment(run: CustodialRun): Promise<Outcome>
   if (isTracked(tracking)) await release(subject, tracking, iam, deps, actions);
   await updateFinding(
     work,
+    subject,
     deps,
+    item,
     actions,
     'RESOLVED',
     `MFA enabled for IAM user ${userName} by custodial enrolment.`,

@@ -96,7 +96,15 @@ export async function runEnrolmentCodes(
 
   const tags = await iam.listUserTags(subject.userName);
   if (isTracked(tags)) await release(subject, tags, iam, deps, actions);
-  await updateFinding(work, deps, actions, 'RESOLVED', `MFA is enabled for IAM user ${subject.userName}.`);
+  await updateFinding(
+    work,
+    subject,
+    deps,
+    item,
+    actions,
+    'RESOLVED',
+    `MFA is enabled for IAM user ${subject.userName}.`,
+  );
   return done({
     outcome: 'remediated',
     reason: resync

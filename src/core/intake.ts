@@ -163,7 +163,7 @@ function parseFindings(
     return [reject(reason, path, context, 'security-hub')];
   }
   return findings.map((finding, index) =>
-    parseFinding(finding, { path: formatPath([index], path), forced, messageId: context.messageId }),
+    parseFinding(finding, { path: formatPath([index], path), forced, index, messageId: context.messageId }),
   );
 }
 

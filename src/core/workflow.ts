@@ -9,6 +9,7 @@
  */
 import { matchesUserPattern } from '../config.ts';
 import { describeError, errorCode, isRetryable, MfaRemediationError } from '../errors.ts';
+import { createClaimLookups } from './claims/lookups.ts';
 import { ActionLog, type ItemContext, type WorkflowDeps } from './context.ts';
 import { isCustodialUser, runCustodialEnrolment } from './custodial.ts';
 import { runEnrolmentCodes } from './enrolment.ts';
@@ -20,7 +21,13 @@ import { isTracked, type OutcomeDetails, outcomeFor, release, type Subject, upda
  * Runs one work item to its outcome(s). Retryable errors (IAM conflicts that outlived tier 1, throttling the
  * SDK gave up on) are thrown so the record is retried through SQS; permanent ones become a `failed` outcome.
  */
-export async function runWorkItem(work: WorkItem, deps: WorkflowDeps, item: ItemContext): Promise<Outcome[]> {
+export async function runWorkItem(
+  work: WorkItem,
+  deps: WorkflowDeps,
+  context: ItemContext,
+): Promise<Outcome[]> {
+  // An item run on its own (not by a batch) checks its claims with lookups of its own.
+  const item: ItemContext = context.lookups ? context : { ...context, lookups: createClaimLookups(deps) };
   if (work.type === 'sweep-account') {
     if (!deps.sweepAccount) {
       return [terminal(work, deps, item, 'failed', 'sweep-account tasks are not handled by this worker')];
@@ -31,7 +38,7 @@ export async function runWorkItem(work: WorkItem, deps: WorkflowDeps, item: Item
   let subject: Subject | undefined;
   try {
     const ports = await deps.accounts.forAccount(work.accountId);
-    const resolved = await resolveUser(work, ports.iam, deps);
+    const resolved = await resolveUser(work, item);
     if (!resolved) {
       return [terminal(work, deps, item, 'user-not-found', `no IAM user has the id ${work.userId}`)];
     }
@@ -63,7 +70,7 @@ export async function runWorkItem(work: WorkItem, deps: WorkflowDeps, item: Item
   }
 }
 
-async function resolveUser(work: WorkItem, iam: IamPort, deps: WorkflowDeps): Promise<Subject | undefined> {
+async function resolveUser(work: WorkItem, item: ItemContext): Promise<Subject | undefined> {
   if (work.userName !== undefined) {
     return {
       accountId: work.accountId,
@@ -71,13 +78,9 @@ async function resolveUser(work: WorkItem, iam: IamPort, deps: WorkflowDeps): Pr
       ...(work.userArn ? { userArn: work.userArn } : {}),
     };
   }
-  if (work.userId === undefined) throw new TypeError('work item names no user');
-  const key = `${work.accountId}/${work.userId}`;
-  const cached = deps.userIdCache?.get(key);
-  const found = cached ?? (await iam.findUserById(work.userId));
-  if (!found) return undefined;
-  deps.userIdCache?.set(key, found);
-  return { accountId: work.accountId, userName: found.userName, userArn: found.arn };
+  if (work.userId === undefined || !item.lookups) throw new TypeError('work item names no user');
+  const found = await item.lookups.resolveUserId(work.accountId, work.userId);
+  return found && { accountId: work.accountId, userName: found.userName, userArn: found.arn };
 }
 
 async function remediate(
@@ -97,7 +100,15 @@ async function remediate(
 
   if (devices.length > 0) {
     if (tracked) await release(subject, tags, iam, deps, actions);
-    await updateFinding(work, deps, actions, 'RESOLVED', `MFA is enabled for IAM user ${subject.userName}.`);
+    await updateFinding(
+      work,
+      subject,
+      deps,
+      item,
+      actions,
+      'RESOLVED',
+      `MFA is enabled for IAM user ${subject.userName}.`,
+    );
     return done({
       outcome: tracked ? 'remediated' : 'already-compliant',
       reason: tracked
@@ -181,7 +192,9 @@ async function remediate(
     await applyEscalation(subject, { hasPassword, consoleUser }, iam, deps, actions);
     await updateFinding(
       work,
+      subject,
       deps,
+      item,
       actions,
       'NOTIFIED',
       `IAM user ${subject.userName} missed the MFA deadline ${deadline.toISOString()}; escalation ${config.escalation} applied.`,
@@ -194,7 +207,9 @@ async function remediate(
   }
   await updateFinding(
     work,
+    subject,
     deps,
+    item,
     actions,
     'NOTIFIED',
     `IAM user ${subject.userName} must enable MFA by ${deadline.toISOString()}; contained with ${NAMES.guardPolicyName} until then.`,

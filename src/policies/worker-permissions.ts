@@ -78,9 +78,16 @@ const ESCROW_SECRETS = sub(
  */
 export const ACCOUNT_POLICY: PolicyDocument = document(
   {
+    // GetUser checks that a cached Config user id still belongs to the user of that name.
     Sid: 'ReadUserState',
     Effect: 'Allow',
-    Action: ['iam:GetLoginProfile', 'iam:ListAttachedUserPolicies', 'iam:ListMFADevices', 'iam:ListUserTags'],
+    Action: [
+      'iam:GetLoginProfile',
+      'iam:GetUser',
+      'iam:ListAttachedUserPolicies',
+      'iam:ListMFADevices',
+      'iam:ListUserTags',
+    ],
     Resource: USERS,
   },
   {
@@ -218,10 +225,11 @@ export const CENTRAL_POLICY: PolicyDocument = document(
     Resource: ref(CENTRAL_RESOURCES.outcomeTopic),
   },
   {
-    // Findings of member accounts are updated through the administrator account's hub.
-    Sid: 'UpdateFindings',
+    // Findings of member accounts are read and updated through the administrator account's hub; a finding
+    // is read (GetFindings) to verify what a message claims about it before it is updated.
+    Sid: 'VerifyAndUpdateFindings',
     Effect: 'Allow',
-    Action: ['securityhub:BatchUpdateFindings'],
+    Action: ['securityhub:BatchUpdateFindings', 'securityhub:GetFindings'],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
     Resource: sub('arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hub/default'),
   },

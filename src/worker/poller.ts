@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { call } from '../aws/sdk-errors.ts';
 import { type BatchResult, processBatch } from '../core/batch.ts';
-import { type ProcessorDeps, receiveCountOf } from '../core/processor.ts';
+import { CONTINUES_ATTRIBUTE, continuesOf, type ProcessorDeps, receiveCountOf } from '../core/processor.ts';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
@@ -102,12 +102,16 @@ export function createPoller(options: PollerOptions): Poller {
         const receivedAt = Date.now();
         const margin = Math.min(10_000, timeoutSeconds * 200);
         const result = await processBatch(
-          messages.map((m) => ({
-            messageId: m.MessageId ?? '',
-            body: m.Body ?? '',
-            receiptHandle: m.ReceiptHandle ?? '',
-            receiveCount: receiveCountOf(m.Attributes?.ApproximateReceiveCount),
-          })),
+          messages.map((m) => {
+            const continues = continuesOf(m.MessageAttributes?.[CONTINUES_ATTRIBUTE]?.StringValue);
+            return {
+              messageId: m.MessageId ?? '',
+              body: m.Body ?? '',
+              receiptHandle: m.ReceiptHandle ?? '',
+              receiveCount: receiveCountOf(m.Attributes?.ApproximateReceiveCount),
+              ...(continues ? { continues } : {}),
+            };
+          }),
           options.deps,
           {
             log,

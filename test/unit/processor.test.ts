@@ -93,7 +93,7 @@ describe('processRecord', () => {
     const third = await processRecord(task(missing('bob'), { receiveCount: 3 }), deps, {
       allowedAccounts: [ACCOUNT],
       log: deps.log,
-      deadline: Date.now(),
+      deadline: Date.now() + 100,
     });
     expect(first).toMatchObject({ status: 'retry', visibilitySeconds: 30, outcomes: [] });
     expect(third).toMatchObject({ status: 'retry', visibilitySeconds: 120 });
@@ -107,7 +107,7 @@ describe('processRecord', () => {
     const result = await processRecord(task(missing('bob'), { receiveCount: 3 }), deps, {
       allowedAccounts: [ACCOUNT],
       log: deps.log,
-      deadline: Date.now(),
+      deadline: Date.now() + 100,
     });
     expect(result.status).toBe('retry');
     expect(deps.published).toHaveLength(1);
