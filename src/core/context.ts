@@ -34,6 +34,12 @@ export interface ItemContext {
   readonly log: Logger;
   /** The batch's checks of claims (finding facts, user ids), fetched in bulk; one of its own otherwise. */
   readonly lookups?: ClaimLookups;
+  /**
+   * `operator`: a person at a terminal asked for this with their own credentials (`mfa-remediation enroll`),
+   * so IAM alone decides what they may do, as it would for the AWS CLI. Absent for everything that arrives as
+   * a message, whose claims are checked before the worker's own role acts on them.
+   */
+  readonly authority?: 'operator';
 }
 
 /** Records the actions of one work item and runs its writes under tier-1 retry. */

@@ -3,6 +3,7 @@
  * feed it (`claims/lookups.ts`) — one bulk describe per batch, at most one user listing per account.
  */
 import { describe, expect, it } from 'vitest';
+import { checkDeviceClaim } from '../../src/core/claims/device.ts';
 import { verifyFinding } from '../../src/core/claims/finding.ts';
 import { createClaimLookups } from '../../src/core/claims/lookups.ts';
 import type { FindingRef, IntakeItem } from '../../src/core/model.ts';
@@ -148,5 +149,27 @@ describe('claim lookups', () => {
     deps.iam.calls.clear();
     expect((await createClaimLookups(deps).resolveUserId(ACCOUNT, bob.userId))?.userName).toBe('bob');
     expect(Object.fromEntries(deps.iam.calls)).toEqual({ GetUser: 1 });
+  });
+});
+
+describe('checkDeviceClaim', () => {
+  const bob = { accountId: ACCOUNT, userName: 'bob' };
+  it('accepts a virtual device of the user’s account named after the user, under any path', () => {
+    expect(checkDeviceClaim(`arn:aws:iam::${ACCOUNT}:mfa/bob`, bob)).toBeUndefined();
+    expect(checkDeviceClaim(`arn:aws:iam::${ACCOUNT}:mfa/mfa-remediation/bob`, bob)).toBeUndefined();
+    expect(checkDeviceClaim(`arn:aws-us-gov:iam::${ACCOUNT}:mfa/team/a/bob`, bob)).toBeUndefined();
+  });
+
+  it.each([
+    [`arn:aws:iam::${ACCOUNT}:mfa/attacker-phone`, 'rejected', 'named attacker-phone'],
+    [`arn:aws:iam::${ACCOUNT}:mfa/bobby`, 'rejected', 'named bobby'],
+    [`arn:aws:iam::${ACCOUNT}:mfa/bob/x`, 'rejected', 'named x'],
+    ['arn:aws:iam::999999999999:mfa/bob', 'rejected', 'belongs to account 999999999999'],
+    ['GAHT12345678', 'manual-action-required', 'not a virtual MFA device'],
+    [`arn:aws:iam::${ACCOUNT}:u2f/user/bob/key-1`, 'manual-action-required', 'not a virtual MFA device'],
+  ])('refuses %s (%s)', (serial, outcome, reason) => {
+    const refusal = checkDeviceClaim(serial, bob);
+    expect(refusal?.outcome).toBe(outcome);
+    expect(refusal?.reason).toContain(reason);
   });
 });
