@@ -14,7 +14,7 @@
  *   processes it anyway (the workflow re-checks the user's real MFA state first).
  */
 import { z } from 'zod';
-import { AsffFinding, AsffResource } from './asff.ts';
+import { ASFF_LIMITS, AsffFinding, AsffResource } from './asff.ts';
 import { IAM_USER_ID } from './config-events.ts';
 import { classifyControl } from './controls.ts';
 import {
@@ -57,7 +57,9 @@ export function parseFinding(raw: unknown, context: FindingContext): IntakeItem 
   if (!parsed.success) {
     const { field, reason } = describeZodError(parsed.error, context.path);
     const id = typeof raw === 'object' && raw !== null ? (raw as { Id?: unknown }).Id : undefined;
-    return terminal(rejected(reason, field, trigger(context, typeof id === 'string' ? id : undefined)));
+    // Only an Id of a length ASFF allows is repeated in the outcome: a longer one is the reason itself.
+    const shown = typeof id === 'string' && id.length <= ASFF_LIMITS.id ? id : undefined;
+    return terminal(rejected(reason, field, trigger(context, shown)));
   }
   const finding = parsed.data;
   const control = classifyControl(finding);

@@ -63,7 +63,10 @@ export async function runWorkItem(
     return [
       outcomeFor(work, subject, deps, item, actions, {
         outcome: 'failed',
-        reason: `permanent error, not retried: ${errorCode(error)}`,
+        reason:
+          error instanceof GuardPolicyUnavailable
+            ? error.message
+            : `permanent error, not retried: ${errorCode(error)}`,
         error: describeError(error),
       }),
     ];
@@ -137,9 +140,9 @@ async function remediate(
     });
   }
 
-  const since = tags[TAGS.since] ?? now.toISOString();
-  const deadline =
-    validDate(tags[TAGS.deadline]) ?? new Date(Date.parse(since) + config.gracePeriodHours * 3_600_000);
+  const graceMs = config.gracePeriodHours * 3_600_000;
+  const since = tags[TAGS.since] ?? remediationStart(work.detectedAt, now, graceMs).toISOString();
+  const deadline = validDate(tags[TAGS.deadline]) ?? new Date(Date.parse(since) + graceMs);
   const pastDeadline = tags[TAGS.deadline] !== undefined && now.getTime() >= deadline.getTime();
   const escalate = pastDeadline && config.escalation !== 'none';
   const reason = `no MFA device; ${hasPassword ? 'console password present' : consoleUser ? 'console password removed by escalation' : 'no console password (access keys only)'}`;
@@ -179,13 +182,18 @@ async function remediate(
     );
   } else {
     const policyArn = guardPolicyArn(subject.accountId);
-    // A user we tagged before may already carry the guard: check (one read) rather than write blindly.
-    const attached = tracked && (await iam.isPolicyAttached(subject.userName, policyArn));
+    // A fresh read, not the state on entry: another consumer of the same finding may have just attached it.
+    const attached = await iam.isPolicyAttached(subject.userName, policyArn);
     if (attached) actions.record('attach-guard-policy', 'already-applied');
-    else
-      await actions.apply('attach-guard-policy', 'AttachUserPolicy', () =>
-        iam.attachUserPolicy(subject.userName, policyArn),
-      );
+    else {
+      try {
+        await actions.apply('attach-guard-policy', 'AttachUserPolicy', () =>
+          iam.attachUserPolicy(subject.userName, policyArn),
+        );
+      } catch (error) {
+        throw GuardPolicyUnavailable.from(error, policyArn, subject.accountId);
+      }
+    }
   }
 
   if (escalate) {
@@ -248,6 +256,54 @@ async function applyEscalation(
   await actions.apply('deactivate-access-keys', 'UpdateAccessKey', async () => {
     for (const key of active) await iam.deactivateAccessKey(subject.userName, key.accessKeyId);
   });
+}
+
+/**
+ * The guard policy cannot be attached: IAM answers NoSuchEntity when the policy does not exist in the account
+ * (the stack, or `deploy/member-account-role.yml` in a member account, was not deployed there) and
+ * AccessDenied when the role may not attach it. Permanent until someone deploys: the outcome says what.
+ */
+export class GuardPolicyUnavailable extends MfaRemediationError {
+  static from(error: unknown, policyArn: string, accountId: string): unknown {
+    const code = errorCode(error);
+    if (code === 'NoSuchEntity') {
+      return new GuardPolicyUnavailable(
+        `guard policy ${policyArn} does not exist in account ${accountId} (AttachUserPolicy: NoSuchEntity): deploy it (the stack, or deploy/member-account-role.yml in member accounts), then redrive`,
+        { code, cause: error },
+      );
+    }
+    if (code === 'AccessDenied') {
+      return new GuardPolicyUnavailable(
+        `the worker may not attach guard policy ${policyArn} in account ${accountId} (AttachUserPolicy: AccessDenied): deploy the member role from deploy/member-account-role.yml and the policy, then redrive`,
+        { code, cause: error },
+      );
+    }
+    return error;
+  }
+}
+
+/** The least notice a first containment gives before its deadline: a day, or the whole grace if shorter. */
+export const MIN_NOTICE_MS = 24 * 3_600_000;
+
+/**
+ * When the grace period of a user seen for the first time starts. Two consumers of the same finding (an
+ * aggregator and a member account both send it; two invocations receive duplicates) must write the same
+ * `since` and `deadline` and state the same deadline, so the start comes from the finding, not from the
+ * clock of whoever runs: its first-observed time (or the task's `detectedAt`). Only without one does the
+ * first `since` tag written decide (later deliveries read it back).
+ *
+ * Two bounds keep a message from steering it: a detection in the future is taken as now (clock skew, or a
+ * claim that would put the deadline off indefinitely); a detection so old that the deadline would come in
+ * less than {@link MIN_NOTICE_MS} (a finding from before the product was deployed, or a forged one) starts
+ * late enough to leave that much notice, counted from the start of the current hour so that consumers
+ * running at the same moment still agree.
+ */
+export function remediationStart(detectedAt: string | undefined, now: Date, graceMs: number): Date {
+  const detected = detectedAt === undefined ? Number.NaN : Date.parse(detectedAt);
+  if (Number.isNaN(detected)) return now;
+  const hour = Math.floor(now.getTime() / 3_600_000) * 3_600_000;
+  const earliest = hour - Math.max(0, graceMs - Math.min(MIN_NOTICE_MS, graceMs));
+  return new Date(Math.min(now.getTime(), Math.max(detected, earliest)));
 }
 
 function validDate(value: string | undefined): Date | undefined {

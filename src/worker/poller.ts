@@ -69,7 +69,8 @@ export function createPoller(options: PollerOptions): Poller {
           MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
           MessageAttributeNames: ['All'],
         }),
-        { abortSignal: controller.signal },
+        // A long poll waits up to `wait` seconds by design: longer than the clients' request timeout.
+        { abortSignal: controller.signal, requestTimeout: (wait + 10) * 1000 },
       );
       return response.Messages ?? [];
     } catch (error) {
