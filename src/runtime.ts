@@ -49,6 +49,8 @@ export interface RuntimeOptions {
   /** Whether OUTCOME_TOPIC_ARN is required (commands that only print outcomes run without it). */
   requireTopic?: boolean;
   now?: () => Date;
+  /** The clock IAM checks TOTP codes against (tests that move the local cloud's clock). */
+  totpNow?: () => number;
   concurrency?: number;
 }
 
@@ -119,7 +121,17 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     : undefined;
   // `sweep-account` tasks run the per-account sweep in the task's account.
   const sweepAccount = createSweepAccountRunner({ config, accounts, now, log, publisher, tasks });
-  const base = { config, accounts, findings, now, log, userIdCache, publisher, sweepAccount };
+  const base = {
+    config,
+    accounts,
+    findings,
+    now,
+    log,
+    userIdCache,
+    publisher,
+    sweepAccount,
+    ...(options.totpNow ? { totpNow: options.totpNow } : {}),
+  };
 
   const depsFor = (queueUrl: string | undefined): ProcessorDeps => ({
     ...base,

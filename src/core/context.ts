@@ -22,6 +22,11 @@ export interface WorkflowDeps {
   readonly sweepAccount?: (work: WorkItem, item: ItemContext) => Promise<Outcome[]>;
   /** Publishes sweep summaries; used by `sweepAccount`. */
   readonly publisher?: OutcomePublisher;
+  /**
+   * The clock IAM checks TOTP codes against, for codes the worker derives itself (custodial enrolment):
+   * real time in production; a test's cloud clock when that one is moved. Default `Date.now`.
+   */
+  readonly totpNow?: () => number;
 }
 
 /** Facts about the delivery an item arrived in. */

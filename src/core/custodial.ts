@@ -164,7 +164,7 @@ export async function runCustodialEnrolment(run: CustodialRun): Promise<Outcome>
     return failure(run, error, 'escrowing the seed');
   }
 
-  const [code1, code2] = consecutiveCodes(created.seedBase32, (run.totpNow ?? Date.now)());
+  const [code1, code2] = consecutiveCodes(created.seedBase32, (run.totpNow ?? deps.totpNow ?? Date.now)());
   try {
     await actions.retry('EnableMFADevice', () => iam.enableMfaDevice(userName, serialNumber, code1, code2));
     actions.record('enable-mfa-device', 'applied');

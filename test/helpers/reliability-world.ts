@@ -207,6 +207,7 @@ export function createInProcessWorker(
     log: options.log,
     clientOptions: { ...world.direct, endpoint: world.tap.url },
     now: () => new Date(world.clock.now()),
+    totpNow: () => world.clock.now(),
   });
   return createPoller({
     sqs: runtime.sqs,
