@@ -15,7 +15,12 @@ import type { ClientOptions } from '../../src/aws/clients.ts';
 import type { BatchResult } from '../../src/core/batch.ts';
 import type { Outcome } from '../../src/core/model.ts';
 import { type LocalCloud, startLocalCloud } from '../../src/local/cloud/server.ts';
-import { drainQueue, type LocalPipeline, provisionPipeline } from '../../src/local/pipeline.ts';
+import {
+  drainQueue,
+  type LocalPipeline,
+  type PipelineOptions,
+  provisionPipeline,
+} from '../../src/local/pipeline.ts';
 import type { Logger } from '../../src/logger.ts';
 import { createRuntime } from '../../src/runtime.ts';
 import { createPoller, type Poller } from '../../src/worker/poller.ts';
@@ -80,6 +85,8 @@ export async function startWorld(options: {
   services: readonly string[];
   latencyMs?: number;
   onExchange?: (exchange: WireExchange) => void;
+  /** The queues' settings (e.g. a smaller MAX_RECEIVE_COUNT). */
+  pipeline?: PipelineOptions;
 }): Promise<World> {
   const clock = createTestClock();
   const cloud = await startLocalCloud({
@@ -98,7 +105,7 @@ export async function startWorld(options: {
     credentials: { accessKeyId: 'setup', secretAccessKey: 'setup' },
     maxAttempts: 3,
   };
-  const pipeline = await provisionPipeline(direct);
+  const pipeline = await provisionPipeline(direct, options.pipeline);
   const sqs = new SQSClient(direct);
   return {
     clock,
