@@ -179,3 +179,62 @@ describe('remediation queue policy: who can send', () => {
     }
   });
 });
+
+describe('message key policy: who can use the key', () => {
+  const decideKey = async (
+    principal: string,
+    sourceAccount: string | undefined,
+    identityPolicies: unknown[] = [],
+  ) => {
+    const keyArn = ATTRIBUTES['MessageKey.Arn'];
+    const keyPolicy = createEvaluator(template, { accountId: ACCOUNT, attributes: ATTRIBUTES }).resources()
+      .MessageKey?.Properties.KeyPolicy;
+    const response = await runSimulation(
+      {
+        request: {
+          principal,
+          action: 'kms:GenerateDataKey',
+          resource: { resource: keyArn, accountId: ACCOUNT },
+          contextVariables: sourceAccount ? { 'aws:SourceAccount': sourceAccount } : {},
+        },
+        identityPolicies: identityPolicies.map((policy, i) => ({ name: `p${i}`, policy })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: keyPolicy,
+      },
+      {},
+    );
+    if (response.resultType === 'error') throw new Error(JSON.stringify(response.errors));
+    return response.overallResult;
+  };
+
+  it('lets EventBridge and CloudWatch of this account encrypt for the queues and topic, nobody else', async () => {
+    expect(await decideKey('events.amazonaws.com', ACCOUNT)).toBe('Allowed');
+    expect(await decideKey('cloudwatch.amazonaws.com', ACCOUNT)).toBe('Allowed');
+    expect(await decideKey('events.amazonaws.com', '999999999999')).not.toBe('Allowed');
+    expect(await decideKey('sns.amazonaws.com', ACCOUNT)).not.toBe('Allowed');
+    // Principals of the account need an identity policy that grants the key (the root statement delegates).
+    expect(await decideKey(arn.attacker, undefined)).not.toBe('Allowed');
+    const worker = stack().worker;
+    const viaSqs = await runSimulation(
+      {
+        request: {
+          principal: arn.workerRole,
+          action: 'kms:GenerateDataKey',
+          resource: { resource: ATTRIBUTES['MessageKey.Arn'], accountId: ACCOUNT },
+          contextVariables: {
+            'kms:ViaService': 'sqs.us-east-1.amazonaws.com',
+            'aws:PrincipalArn': arn.workerRole,
+          },
+        },
+        identityPolicies: [{ name: 'worker', policy: worker }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: createEvaluator(template, { accountId: ACCOUNT, attributes: ATTRIBUTES }).resources()
+          .MessageKey?.Properties.KeyPolicy,
+      },
+      {},
+    );
+    expect(viaSqs.resultType === 'error' ? 'error' : viaSqs.overallResult).toBe('Allowed');
+  });
+});
