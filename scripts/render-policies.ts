@@ -18,13 +18,17 @@ import { asCloudFormation } from '../src/policies/cloudformation.ts';
 import { dashboardCloudFormation } from '../src/policies/dashboard.ts';
 import { CONFIG_COMPLIANCE_PATTERN, SECURITY_HUB_FINDINGS_PATTERN } from '../src/policies/event-patterns.ts';
 import { GUARD_POLICY_DOCUMENT } from '../src/policies/guard-policy.ts';
+import { MESSAGE_KEY_POLICY, QUEUE_POLICY } from '../src/policies/resource-policies.ts';
 import {
   ACCOUNT_POLICY,
   CENTRAL_POLICY,
   ESCALATION_CONSOLE_POLICY,
   ESCALATION_KEYS_POLICY,
   ESCROW_KMS_POLICY,
+  MEMBER_ACCESS_POLICY,
   NOTIFY_POLICY,
+  SWEEP_ORGANIZATION_POLICY,
+  SWEEP_POLICY,
 } from '../src/policies/worker-permissions.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,6 +44,10 @@ export const JSON_FILES: Readonly<Record<string, unknown>> = {
   'deploy/escalation-permissions.json': { console: ESCALATION_CONSOLE_POLICY, keys: ESCALATION_KEYS_POLICY },
   'deploy/escrow-kms-permissions.json': ESCROW_KMS_POLICY,
   'deploy/central-permissions.json': CENTRAL_POLICY,
+  'deploy/member-access-permissions.json': MEMBER_ACCESS_POLICY,
+  'deploy/sweep-permissions.json': { default: SWEEP_POLICY, organization: SWEEP_ORGANIZATION_POLICY },
+  'deploy/queue-policy.json': QUEUE_POLICY,
+  'deploy/message-key-policy.json': MESSAGE_KEY_POLICY,
   'deploy/securityhub-findings-pattern.json': SECURITY_HUB_FINDINGS_PATTERN,
   'deploy/config-compliance-pattern.json': CONFIG_COMPLIANCE_PATTERN,
   'deploy/notify-permissions.json': NOTIFY_POLICY,

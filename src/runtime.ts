@@ -17,8 +17,8 @@ import { createTaskQueue } from './aws/task-queue.ts';
 import { type Config, type Env, loadConfig } from './config.ts';
 import { type BatchResult, processBatch } from './core/batch.ts';
 import { createEmfMetrics } from './core/metrics/emf.ts';
-import type { AccountAccess, OutcomePublisher, TaskQueuePort } from './core/ports.ts';
-import { type ProcessorDeps, receiveCountOf } from './core/processor.ts';
+import type { AccountAccess, IamUserIdentity, OutcomePublisher, TaskQueuePort } from './core/ports.ts';
+import { CONTINUES_ATTRIBUTE, continuesOf, type ProcessorDeps, receiveCountOf } from './core/processor.ts';
 import { createSweepAccountRunner } from './core/sweep-task.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { loadTemplates } from './notify-templates.ts';
@@ -29,6 +29,8 @@ export interface SqsEventRecord {
   readonly receiptHandle: string;
   readonly body: string;
   readonly attributes: { readonly ApproximateReceiveCount?: string };
+  /** Lambda's SQS event spells message attributes in camel case. */
+  readonly messageAttributes?: Readonly<Record<string, { readonly stringValue?: string }>>;
   readonly eventSourceARN?: string;
 }
 export interface SqsEvent {
@@ -51,6 +53,8 @@ export interface RuntimeOptions {
   /** Whether OUTCOME_TOPIC_ARN is required (commands that only print outcomes run without it). */
   requireTopic?: boolean;
   now?: () => Date;
+  /** The clock IAM checks TOTP codes against (tests that move the local cloud's clock). */
+  totpNow?: () => number;
   concurrency?: number;
   /**
    * Where the EMF metric lines of each SQS batch go (docs/reference.md: Metrics); the Lambda handler writes
@@ -120,7 +124,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     ? createSnsPublisher(sns, config.outcomeTopicArn)
     : { publish: async () => ({ failed: [] }) };
   const now = options.now ?? (() => new Date());
-  const userIdCache = new Map<string, { userName: string; arn: string }>();
+  const userIdCache = new Map<string, IamUserIdentity>();
   const tasks = config.remediationQueueUrl
     ? createTaskQueue(sqs, { queueUrl: config.remediationQueueUrl, log })
     : undefined;
@@ -142,6 +146,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     ...(mailer ? { mailer } : {}),
     ...(templates ? { templates } : {}),
     ...(metrics ? { metrics } : {}),
+    ...(options.totpNow ? { totpNow: options.totpNow } : {}),
   };
 
   const depsFor = (queueUrl: string | undefined): ProcessorDeps => ({
@@ -168,12 +173,16 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       const invocationLog = log.child({ requestId: context?.awsRequestId, records: event.Records.length });
       const deadline = invocationDeadline(context);
       const result = await processBatch(
-        event.Records.map((r) => ({
-          messageId: r.messageId,
-          body: r.body,
-          receiptHandle: r.receiptHandle,
-          receiveCount: receiveCountOf(r.attributes.ApproximateReceiveCount),
-        })),
+        event.Records.map((r) => {
+          const continues = continuesOf(r.messageAttributes?.[CONTINUES_ATTRIBUTE]?.stringValue);
+          return {
+            messageId: r.messageId,
+            body: r.body,
+            receiptHandle: r.receiptHandle,
+            receiveCount: receiveCountOf(r.attributes.ApproximateReceiveCount),
+            ...(continues ? { continues } : {}),
+          };
+        }),
         depsFor(queueUrl),
         {
           log: invocationLog,

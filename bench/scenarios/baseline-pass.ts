@@ -5,22 +5,27 @@
  * outcome building, no logging. Per message it decides the path from IAM's answer, as the worker does:
  *
  * - compliant: ListMFADevices, ListUserTags, BatchUpdateFindings (RESOLVED), PublishBatch;
- * - contained: ListMFADevices, ListUserTags, GetLoginProfile, TagUser, AttachUserPolicy,
- *   BatchUpdateFindings (NOTIFIED), PublishBatch;
+ * - contained: ListMFADevices, ListUserTags, GetLoginProfile, TagUser, ListAttachedUserPolicies,
+ *   AttachUserPolicy, BatchUpdateFindings (NOTIFIED), PublishBatch;
  *
- * plus, once per pass, GetCallerIdentity (the worker's own account) and GetQueueAttributes (the visibility
- * timeout). The scenario checks that the two passes' call counts are identical, operation by operation, so
+ * plus one GetFindings per receive batch (the findings are verified before they are updated), and, once per
+ * pass, GetCallerIdentity (the worker's own account) and GetQueueAttributes (the visibility timeout). The scenario checks that the two passes' call counts are identical, operation by operation, so
  * the ratio compares like with like.
  */
 import {
   AttachUserPolicyCommand,
   GetLoginProfileCommand,
   IAMClient,
+  ListAttachedUserPoliciesCommand,
   ListMFADevicesCommand,
   ListUserTagsCommand,
   TagUserCommand,
 } from '@aws-sdk/client-iam';
-import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import {
+  BatchUpdateFindingsCommand,
+  GetFindingsCommand,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   DeleteMessageBatchCommand,
@@ -85,6 +90,17 @@ export async function runBaselinePass(
         }),
       );
       if (Messages.length === 0) break;
+      const ids = Messages.map(
+        (m) =>
+          (JSON.parse(m.Body ?? '{}') as { detail: { findings: FindingFields[] } }).detail.findings[0]?.Id ??
+          '',
+      );
+      await clients.hub.send(
+        new GetFindingsCommand({
+          Filters: { Id: ids.map((Value) => ({ Value, Comparison: 'EQUALS' })) },
+          MaxResults: 100,
+        }),
+      );
       const limit = pLimit(concurrency);
       await Promise.all(Messages.map((message) => limit(() => handle(message, clients, topicArn))));
       await clients.sqs.send(
@@ -120,6 +136,7 @@ async function handle(message: Message, clients: Clients, topicArn: string): Pro
         ],
       }),
     );
+    await clients.iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName }));
     await clients.iam.send(
       new AttachUserPolicyCommand({ UserName: userName, PolicyArn: guardPolicyArn(BENCH_ACCOUNT) }),
     );

@@ -10,6 +10,7 @@ import {
   DetachUserPolicyCommand,
   EnableMFADeviceCommand,
   GetLoginProfileCommand,
+  GetUserCommand,
   type IAMClient,
   paginateListAccessKeys,
   paginateListAttachedUserPolicies,
@@ -143,14 +144,27 @@ export function createIamAdapter(client: IAMClient): IamPort {
       );
     },
 
-    findUserById: async (userId) => {
-      // IAM has no lookup by user ID; ListUsers pages through the account (the caller caches the answer).
-      for await (const page of paginateListUsers({ client }, {})) {
-        const user = page.Users?.find((u) => u.UserId === userId);
-        if (user?.UserName) return { userName: user.UserName, arn: user.Arn ?? '' };
+    getUser: async (userName) => {
+      try {
+        const { User: user } = await iam('GetUser', () =>
+          client.send(new GetUserCommand({ UserName: userName })),
+        );
+        if (!user?.UserName || !user.UserId) return undefined;
+        return { userName: user.UserName, userId: user.UserId, arn: user.Arn ?? '' };
+      } catch (error) {
+        if (errorCode(error) === 'NoSuchEntity') return undefined;
+        throw error;
       }
-      return undefined;
     },
+
+    listUsers: () =>
+      // The largest page IAM serves: a 4,000-user account is listed in four calls.
+      iam('ListUsers', () => collect(paginateListUsers({ client, pageSize: 1000 }, {}), (p) => p.Users)).then(
+        (users) =>
+          users.flatMap((u) =>
+            u.UserName && u.UserId ? [{ userName: u.UserName, userId: u.UserId, arn: u.Arn ?? '' }] : [],
+          ),
+      ),
 
     enableMfaDevice: async (userName, serialNumber, code1, code2) => {
       await iam('EnableMFADevice', () =>

@@ -1,5 +1,5 @@
 /**
- * Publishing outcomes to the SNS topic with PublishBatch (at most 10 entries a call). Each entry carries the
+ * Publishing outcomes to the SNS topic with PublishBatch (at most 10 entries and 256 KiB a call). Each entry carries the
  * filterable `String` attributes and a human Subject; entries SNS reports as failed are returned so their
  * records are retried.
  */
@@ -9,7 +9,9 @@ import { outcomeAttributes, outcomeSubject } from '../core/outcomes.ts';
 import type { OutcomePublisher } from '../core/ports.ts';
 import { call } from './sdk-errors.ts';
 
+/** PublishBatch: at most 10 entries, and 256 KiB for all the entries' messages together. */
 const BATCH_SIZE = 10;
+export const BATCH_MAX_BYTES = 262_144;
 
 /** `String` message attributes, as SNS and SQS both take them. */
 export function stringAttributes(attributes: Record<string, string>) {
@@ -18,23 +20,59 @@ export function stringAttributes(attributes: Record<string, string>) {
   );
 }
 
+/** An outcome as a PublishBatch entry, and the bytes SNS counts for it (message, subject and attributes). */
+function entryOf(outcome: Outcome) {
+  const message = JSON.stringify(outcome);
+  const subject = outcomeSubject(outcome);
+  const attributes = outcomeAttributes(outcome);
+  let bytes = Buffer.byteLength(message) + Buffer.byteLength(subject);
+  for (const [name, value] of Object.entries(attributes)) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength('String') + Buffer.byteLength(value);
+  }
+  return { message, subject, attributes, bytes };
+}
+
+/**
+ * Splits outcomes into PublishBatch calls of at most 10 entries and 256 KiB: a Security Hub event of 100
+ * findings yields 100 outcomes, and ten large ones together can exceed the byte limit though none alone does.
+ */
+export function chunkForPublishBatch(outcomes: readonly Outcome[]): Outcome[][] {
+  const chunks: Outcome[][] = [];
+  let chunk: Outcome[] = [];
+  let bytes = 0;
+  for (const outcome of outcomes) {
+    const size = entryOf(outcome).bytes;
+    if (chunk.length > 0 && (chunk.length === BATCH_SIZE || bytes + size > BATCH_MAX_BYTES)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(outcome);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
 export function createSnsPublisher(client: SNSClient, topicArn: string): OutcomePublisher {
   return {
     async publish(outcomes) {
       const failed: Outcome[] = [];
-      for (let start = 0; start < outcomes.length; start += BATCH_SIZE) {
-        const chunk = outcomes.slice(start, start + BATCH_SIZE);
+      for (const chunk of chunkForPublishBatch(outcomes)) {
         try {
           const response = await call('sns', 'PublishBatch', () =>
             client.send(
               new PublishBatchCommand({
                 TopicArn: topicArn,
-                PublishBatchRequestEntries: chunk.map((outcome, index) => ({
-                  Id: String(index),
-                  Message: JSON.stringify(outcome),
-                  Subject: outcomeSubject(outcome),
-                  MessageAttributes: stringAttributes(outcomeAttributes(outcome)),
-                })),
+                PublishBatchRequestEntries: chunk.map((outcome, index) => {
+                  const entry = entryOf(outcome);
+                  return {
+                    Id: String(index),
+                    Message: entry.message,
+                    Subject: entry.subject,
+                    MessageAttributes: stringAttributes(entry.attributes),
+                  };
+                }),
               }),
             ),
           );

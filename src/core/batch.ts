@@ -1,5 +1,6 @@
 /**
- * Processing an SQS batch with partial failures (Lambda `ReportBatchItemFailures`). Records about the same
+ * Processing an SQS batch with partial failures (Lambda `ReportBatchItemFailures`). Before any record runs,
+ * the claims of every record are checked with AWS in bulk (`claims/lookups.ts`). Records about the same
  * account and user run in arrival order, so a containment never overtakes the release that followed it; all
  * other records run concurrently up to a bound that protects IAM's account-wide rate limits. No record can
  * fail the batch: an unexpected throw fails only its own record, and a record that cannot start before the
@@ -8,6 +9,7 @@
 import pLimit from 'p-limit';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { createClaimLookups } from './claims/lookups.ts';
 import { parseMessage } from './intake.ts';
 import type { IntakeItem } from './model.ts';
 import { type ProcessorDeps, processRecord, type RecordInput, type RecordResult } from './processor.ts';
@@ -93,9 +95,16 @@ export async function processBatch(
   }
   const parsed = new Map(
     records.map(
-      (r) => [r.messageId, parseMessage(r.body, { allowedAccounts, messageId: r.messageId })] as const,
+      (r) =>
+        [
+          r.messageId,
+          parseMessage(r.body, { allowedAccounts, messageId: r.continues ?? r.messageId }),
+        ] as const,
     ),
   );
+  // Every record's claims are checked with AWS before any record runs: one bulk read for the whole batch.
+  const lookups = createClaimLookups(deps);
+  await lookups.prefetch([...parsed.values()].flat());
   const limit = pLimit(options.concurrency ?? 8);
 
   const runOne = async (record: RecordInput): Promise<void> => {
@@ -110,6 +119,7 @@ export async function processBatch(
         allowedAccounts,
         log: options.log,
         items: parsed.get(record.messageId) ?? [],
+        lookups,
         ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
       });
     } catch (error) {

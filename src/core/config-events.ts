@@ -34,20 +34,35 @@ import { AccountId, type IntakeItem, type Trigger } from './model.ts';
  */
 export const IAM_USER_ID = /^AIDA[A-Z0-9]{12,124}$/;
 
+/**
+ * AWS Config's own limits (PutConfigRule, ResourceIdentifier): rule names 1-128 characters, rule ARNs at most
+ * 256, resource types at most 256 and resource ids at most 768. Regions have no documented limit; 64 is far
+ * more than any Region code. Fields copied into outcomes are bounded so that one message cannot make an
+ * outcome too large to publish.
+ */
+export const CONFIG_LIMITS = {
+  ruleName: 128,
+  ruleArn: 256,
+  resourceType: 256,
+  resourceId: 768,
+  region: 64,
+} as const;
+const bounded = (max: number) => z.string().max(max, `must be at most ${max} characters`);
+
 const Qualifier = z.looseObject({
-  configRuleName: z.string().optional(),
-  resourceType: z.string().optional(),
-  resourceId: z.string().optional(),
+  configRuleName: bounded(CONFIG_LIMITS.ruleName).optional(),
+  resourceType: bounded(CONFIG_LIMITS.resourceType).optional(),
+  resourceId: bounded(CONFIG_LIMITS.resourceId).optional(),
 });
 
 /** The `detail` of a Config compliance change (the fields intake reads). */
 export const ConfigComplianceDetail = z.looseObject({
-  resourceType: z.string().optional(),
-  resourceId: z.string().optional(),
+  resourceType: bounded(CONFIG_LIMITS.resourceType).optional(),
+  resourceId: bounded(CONFIG_LIMITS.resourceId).optional(),
   awsAccountId: z.string().optional(),
-  awsRegion: z.string().optional(),
-  configRuleName: z.string().min(1),
-  configRuleARN: z.string().optional(),
+  awsRegion: bounded(CONFIG_LIMITS.region).optional(),
+  configRuleName: bounded(CONFIG_LIMITS.ruleName).min(1),
+  configRuleARN: bounded(CONFIG_LIMITS.ruleArn).optional(),
   messageType: z.string().optional(),
   newEvaluationResult: z.looseObject({
     evaluationResultIdentifier: z

@@ -5,10 +5,18 @@
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { withConflictRetry } from '../retry.ts';
+import type { ClaimLookups } from './claims/lookups.ts';
 import { METRICS } from './metrics/names.ts';
 import type { ActionName, ActionRecord, Outcome, WorkItem } from './model.ts';
 import type { MessageTemplates } from './notify/templates.ts';
-import type { AccountAccess, FindingsPort, MailerPort, MetricsPort, OutcomePublisher } from './ports.ts';
+import type {
+  AccountAccess,
+  FindingsPort,
+  IamUserIdentity,
+  MailerPort,
+  MetricsPort,
+  OutcomePublisher,
+} from './ports.ts';
 
 /** Long-lived dependencies, built once per container. */
 export interface WorkflowDeps {
@@ -17,8 +25,8 @@ export interface WorkflowDeps {
   readonly findings: FindingsPort;
   readonly now: () => Date;
   readonly log: Logger;
-  /** Caches Config user-ID → user resolutions, per account (`account/userId`). */
-  readonly userIdCache?: Map<string, { userName: string; arn: string }>;
+  /** Caches Config user-ID → user resolutions, per account (`account/userId`); checked on every use. */
+  readonly userIdCache?: Map<string, IamUserIdentity>;
   /** Runs a per-account sweep; absent where sweeps are not wired. */
   readonly sweepAccount?: (work: WorkItem, item: ItemContext) => Promise<Outcome[]>;
   /** Publishes sweep summaries; used by `sweepAccount`. */
@@ -29,6 +37,11 @@ export interface WorkflowDeps {
   readonly templates?: MessageTemplates;
   /** Counts for the EMF metrics (docs/reference.md: Metrics); absent = not measured. */
   readonly metrics?: MetricsPort;
+  /**
+   * The clock IAM checks TOTP codes against, for codes the worker derives itself (custodial enrolment):
+   * real time in production; a test's cloud clock when that one is moved. Default `Date.now`.
+   */
+  readonly totpNow?: () => number;
 }
 
 /** Facts about the delivery an item arrived in. */
@@ -41,6 +54,14 @@ export interface ItemContext {
   readonly log: Logger;
   /** Counts tier-1 retries (docs/reference.md: Metrics). */
   readonly metrics?: MetricsPort;
+  /** The batch's checks of claims (finding facts, user ids), fetched in bulk; one of its own otherwise. */
+  readonly lookups?: ClaimLookups;
+  /**
+   * `operator`: a person at a terminal asked for this with their own credentials (`mfa-remediation enroll`),
+   * so IAM alone decides what they may do, as it would for the AWS CLI. Absent for everything that arrives as
+   * a message, whose claims are checked before the worker's own role acts on them.
+   */
+  readonly authority?: 'operator';
 }
 
 /** Records the actions of one work item and runs its writes under tier-1 retry. */

@@ -35,6 +35,7 @@
 import { randomUUID } from 'node:crypto';
 import { matchesUserPattern } from '../config.ts';
 import { describeError, errorCode, isRetryable, MfaRemediationError } from '../errors.ts';
+import { parseVirtualDevice } from './claims/device.ts';
 import type { ActionLog, ItemContext, WorkflowDeps } from './context.ts';
 import { type ActionName, escrowSecretName, NAMES, type Outcome, TAGS, type WorkItem } from './model.ts';
 import type { IamPort, SecretsPort } from './ports.ts';
@@ -163,7 +164,7 @@ export async function runCustodialEnrolment(run: CustodialRun): Promise<Outcome>
     return failure(run, error, 'escrowing the seed');
   }
 
-  const [code1, code2] = consecutiveCodes(created.seedBase32, (run.totpNow ?? Date.now)());
+  const [code1, code2] = consecutiveCodes(created.seedBase32, (run.totpNow ?? deps.totpNow ?? Date.now)());
   try {
     await actions.retry('EnableMFADevice', () => iam.enableMfaDevice(userName, serialNumber, code1, code2));
     actions.record('enable-mfa-device', 'applied');
@@ -195,7 +196,9 @@ export async function runCustodialEnrolment(run: CustodialRun): Promise<Outcome>
   if (isTracked(tracking)) await release(subject, tracking, iam, deps, actions);
   await updateFinding(
     work,
+    subject,
     deps,
+    item,
     actions,
     'RESOLVED',
     `MFA enabled for IAM user ${userName} by custodial enrolment.`,
@@ -215,7 +218,15 @@ async function createDevice(
   leaseExpired: boolean,
 ): Promise<{ serialNumber: string; seedBase32: string } | string> {
   const { iam, actions, subject } = run;
-  const suffix = `:mfa${NAMES.devicePath}${subject.userName}`;
+  // Exactly ours: this account, our path, the user's name (a suffix match would also take `/x/mfa-remediation/`).
+  const isOurs = (serialNumber: string) => {
+    const device = parseVirtualDevice(serialNumber);
+    return (
+      device?.accountId === subject.accountId &&
+      device.path === NAMES.devicePath &&
+      device.name === subject.userName
+    );
+  };
   for (let attempt = 1; ; attempt++) {
     try {
       return await actions.retry('CreateVirtualMFADevice', () =>
@@ -225,7 +236,7 @@ async function createDevice(
       if (errorCode(error) !== 'EntityAlreadyExists' || attempt > 2) throw error;
     }
     const existing = (await iam.listVirtualMfaDevices({ assignment: 'Any' })).find((d) =>
-      d.serialNumber.endsWith(suffix),
+      isOurs(d.serialNumber),
     );
     if (!existing) continue;
     if (existing.userName === subject.userName)

@@ -14,7 +14,7 @@
  *   processes it anyway (the workflow re-checks the user's real MFA state first).
  */
 import { z } from 'zod';
-import { AsffFinding, AsffResource } from './asff.ts';
+import { ASFF_LIMITS, AsffFinding, AsffResource } from './asff.ts';
 import { IAM_USER_ID } from './config-events.ts';
 import { classifyControl } from './controls.ts';
 import {
@@ -36,16 +36,18 @@ export interface FindingContext extends IntakeContext {
   readonly path: string;
   /** True for a Security Hub custom action: an operator asked for this finding explicitly. */
   readonly forced: boolean;
+  /** Its index in the message's `findings` array; absent for a bare finding. */
+  readonly index?: number;
 }
 
 /**
  * Security Hub's own control findings carry this product ARN. Findings imported by other products
  * (`BatchImportFindings`) could claim any GeneratorId, so only Security Hub's are read as control findings.
  */
-const SECURITY_HUB_PRODUCT = /^arn:aws[\w-]*:securityhub:[\w-]+::product\/aws\/securityhub$/;
+export const SECURITY_HUB_PRODUCT = /^arn:aws[\w-]*:securityhub:[\w-]+::product\/aws\/securityhub$/;
 
 /** `arn:aws:iam::123456789012:user/alice`, or with a path: `arn:aws:iam::123456789012:user/dept/alice`. */
-const USER_ARN = /^arn:aws[\w-]*:iam::(\d{12}):user\/(?:[^/]+\/)*([^/]+)$/;
+export const USER_ARN = /^arn:aws[\w-]*:iam::(\d{12}):user\/(?:[^/]+\/)*([^/]+)$/;
 
 const IsoTime = z.iso.datetime({ offset: true });
 
@@ -55,7 +57,9 @@ export function parseFinding(raw: unknown, context: FindingContext): IntakeItem 
   if (!parsed.success) {
     const { field, reason } = describeZodError(parsed.error, context.path);
     const id = typeof raw === 'object' && raw !== null ? (raw as { Id?: unknown }).Id : undefined;
-    return terminal(rejected(reason, field, trigger(context, typeof id === 'string' ? id : undefined)));
+    // Only an Id of a length ASFF allows is repeated in the outcome: a longer one is the reason itself.
+    const shown = typeof id === 'string' && id.length <= ASFF_LIMITS.id ? id : undefined;
+    return terminal(rejected(reason, field, trigger(context, shown)));
   }
   const finding = parsed.data;
   const control = classifyControl(finding);
@@ -91,6 +95,7 @@ export function parseFinding(raw: unknown, context: FindingContext): IntakeItem 
     userArn: user.userArn,
     trigger: findingTrigger,
     finding: withoutUndefined({
+      generation: 'asff' as const,
       id: finding.Id,
       productArn: finding.ProductArn,
       controlId: control.controlId,
@@ -99,6 +104,7 @@ export function parseFinding(raw: unknown, context: FindingContext): IntakeItem 
     }),
     scope: control.scope,
     forced: context.forced ? true : undefined,
+    findingIndex: context.index,
     detectedAt: [finding.FirstObservedAt, finding.CreatedAt].find((t) => IsoTime.safeParse(t).success),
   });
 }

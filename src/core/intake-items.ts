@@ -60,7 +60,14 @@ const PLAIN = /^[\w.:/@+=,-]+(?: [\w.:/@+=,-]+)*$/;
  */
 export function show(value: unknown): string {
   if (typeof value === 'string' && value.length <= 64 && PLAIN.test(value)) return value;
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    // A long string is cut before it is quoted: a 300 KB value must not be copied to be shortened.
+    text = JSON.stringify(typeof value === 'string' ? value.slice(0, 64) : value) ?? String(value);
+  } catch {
+    // Too deep or cyclic to stringify: say what it is rather than fail.
+    text = Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  }
   return text.length > 64 ? `${text.slice(0, 61)}...` : text;
 }
 

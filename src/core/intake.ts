@@ -59,7 +59,42 @@ function parseBody(body: string, context: IntakeContext): IntakeItem[] {
   if (!value.ok) {
     return [terminal(rejected(`body is not valid JSON: ${value.error}`, 'body', unknownTrigger(context)))];
   }
+  const tooDeep = tooDeepAt(value.value, '');
+  if (tooDeep) return [reject(tooDeep.reason, tooDeep.field, context)];
   return parseValue(value.value, '', 0, context);
+}
+
+/**
+ * JSON nested deeper than any message the queue accepts (ASFF findings in an event are about 15 levels deep).
+ * Checked before anything walks the value: recursive code (zod, JSON.stringify) would otherwise overflow the
+ * stack on a 10,000-deep `type` and the body would be rejected for an "internal RangeError".
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Where `value` nests deeper than {@link MAX_JSON_DEPTH}: the field (its first segments) and the reason. */
+function tooDeepAt(value: unknown, prefix: string): { field: string; reason: string } | undefined {
+  const stack: { value: unknown; depth: number; path: (string | number)[] }[] = [
+    { value, depth: 0, path: [] },
+  ];
+  while (stack.length > 0) {
+    const { value: node, depth, path } = stack.pop() as (typeof stack)[number];
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) {
+      const shown = formatPath(path.slice(0, 3), prefix) || 'body';
+      const field = path.length > 3 ? `${shown}...` : shown;
+      return { field, reason: `${field}: nested more than ${MAX_JSON_DEPTH} levels deep` };
+    }
+    for (const [key, child] of Object.entries(node)) {
+      if (child !== null && typeof child === 'object') {
+        stack.push({
+          value: child,
+          depth: depth + 1,
+          path: [...path, Array.isArray(node) ? Number(key) : key],
+        });
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Dispatches on the shape of a parsed JSON value; `path` is where it sits in the body (`Message` in SNS). */
@@ -106,6 +141,8 @@ function unwrapSns(message: string, path: string, depth: number, context: Intake
   }
   const inner = parseJson(message);
   if (!inner.ok) return [reject(`${at} is not valid JSON: ${inner.error}`, at, context)];
+  const tooDeep = tooDeepAt(inner.value, at);
+  if (tooDeep) return [reject(tooDeep.reason, tooDeep.field, context)];
   return parseValue(inner.value, at, depth + 1, context);
 }
 
@@ -163,7 +200,7 @@ function parseFindings(
     return [reject(reason, path, context, 'security-hub')];
   }
   return findings.map((finding, index) =>
-    parseFinding(finding, { path: formatPath([index], path), forced, messageId: context.messageId }),
+    parseFinding(finding, { path: formatPath([index], path), forced, index, messageId: context.messageId }),
   );
 }
 

@@ -196,12 +196,32 @@ export function escrowSecretName(accountId: string, userName: string): string {
   return `mfa-remediation/${accountId}/${userName}`;
 }
 
-/** The Security Hub finding a work item came from: what BatchUpdateFindings needs to update it. */
+/**
+ * The two generations of Security Hub findings: `asff` (Security Hub CSPM, the AWS Security Finding Format)
+ * and `ocsf` (Security Hub, the Open Cybersecurity Schema Framework). Each is read and updated with its own
+ * API; the adapter behind `FindingsPort` picks the one a reference names.
+ */
+export type FindingGeneration = 'asff' | 'ocsf';
+
+/**
+ * The Security Hub finding a work item names, as the message claimed it. Nothing here is trusted: before the
+ * worker updates the finding, Security Hub itself is asked what the finding is (docs/reference.md: Claims and
+ * verification).
+ */
 export interface FindingRef {
+  readonly generation: FindingGeneration;
+  /** ASFF `Id`; OCSF `metadata.uid`. */
   readonly id: string;
+  /**
+   * The product that reported the finding: ASFF `ProductArn`, which with `id` is the identity Security Hub
+   * stores findings under; OCSF `metadata.product.uid`.
+   */
   readonly productArn: string;
+  /** The control the message named (classified by intake); a claim. */
   readonly controlId?: string;
+  /** The Region whose Security Hub holds the finding (the finding's own, or an aggregation Region). */
   readonly region?: string;
+  /** The workflow status the message said the finding had; a claim. */
   readonly workflowStatus?: string;
 }
 
@@ -219,6 +239,8 @@ export interface WorkItem {
   readonly userArn?: string;
   readonly trigger: Trigger;
   readonly finding?: FindingRef;
+  /** Where the finding sits in its message's `findings` array: lets the unfinished part of a record go on. */
+  readonly findingIndex?: number;
   /** Config `COMPLIANT`, a custom action, … : how the trigger qualifies the request. */
   readonly compliance?: 'COMPLIANT' | 'NON_COMPLIANT';
   /** A custom action asks for processing even when the finding's workflow is already NOTIFIED. */

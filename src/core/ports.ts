@@ -3,7 +3,7 @@
  * adapters in `src/aws/`; unit tests with in-memory fakes; integration tests with the adapters against the
  * local cloud. Every method reports AWS errors as `DependencyError`s whose `code` is the AWS error name.
  */
-import type { FindingRef, Outcome, SweepSummary, TaskMessage } from './model.ts';
+import type { FindingGeneration, FindingRef, Outcome, SweepSummary, TaskMessage } from './model.ts';
 
 export interface MfaDevice {
   readonly serialNumber: string;
@@ -29,6 +29,13 @@ export interface CreatedVirtualMfaDevice {
   readonly qrCodePng?: Uint8Array;
 }
 
+/** Who an IAM user is: IAM's unique id survives no re-creation, the name does. */
+export interface IamUserIdentity {
+  readonly userName: string;
+  readonly userId: string;
+  readonly arn: string;
+}
+
 /** The IAM operations the workflow performs on users, in one account. */
 export interface IamPort {
   /** Throws NoSuchEntity when the user does not exist. */
@@ -46,8 +53,13 @@ export interface IamPort {
   deleteLoginProfile(userName: string): Promise<'deleted' | 'absent'>;
   listAccessKeys(userName: string): Promise<AccessKey[]>;
   deactivateAccessKey(userName: string, accessKeyId: string): Promise<void>;
-  /** Resolves a user ID (`AIDA…`, as Config reports it) to the user; undefined when no user has it. */
-  findUserById(userId: string): Promise<{ userName: string; arn: string } | undefined>;
+  /** GetUser: the user's name, unique id and ARN; undefined when no user has that name. */
+  getUser(userName: string): Promise<IamUserIdentity | undefined>;
+  /**
+   * Every user of the account (ListUsers, all pages). IAM has no lookup by user id (`AIDA…`, as Config
+   * reports users), so resolving ids costs one listing; callers resolve all the ids they need from it.
+   */
+  listUsers(): Promise<IamUserIdentity[]>;
   enableMfaDevice(userName: string, serialNumber: string, code1: string, code2: string): Promise<void>;
   resyncMfaDevice(userName: string, serialNumber: string, code1: string, code2: string): Promise<void>;
   createVirtualMfaDevice(name: string, path: string): Promise<CreatedVirtualMfaDevice>;
@@ -58,13 +70,61 @@ export interface IamPort {
   }): Promise<VirtualMfaDevice[]>;
 }
 
-/** Security Hub finding updates (BatchUpdateFindings), made from the worker's own account. */
+/**
+ * What Security Hub itself says about a finding (never what a message said): the facts a finding update is
+ * verified against (docs/reference.md: Claims and verification).
+ */
+export interface FindingFacts {
+  readonly generation: FindingGeneration;
+  readonly id: string;
+  /** The product that reported it (ASFF `ProductArn`, OCSF `metadata.product.uid`). */
+  readonly productArn: string;
+  readonly accountId: string;
+  /**
+   * The security control id the finding's own fields classify as (`IAM.5` also for CIS v1.4.0 1.10, see
+   * `classifyControl`), or the finding's own name for a control that has none; absent when it names none.
+   */
+  readonly controlId?: string;
+  /** The ids (ARNs) of every resource the finding is about. */
+  readonly resourceIds: readonly string[];
+  /** ACTIVE | ARCHIVED (ASFF `RecordState`; OCSF findings of deleted resources are ARCHIVED too). */
+  readonly recordState?: string;
+  /** NEW | NOTIFIED | RESOLVED | SUPPRESSED. */
+  readonly workflowStatus?: string;
+  /** The note a responder (this worker, or a person) last set, if any. */
+  readonly note?: string;
+}
+
+/** A workflow change to make to one finding. */
+export interface FindingChange {
+  readonly ref: FindingRef;
+  readonly status: 'NOTIFIED' | 'RESOLVED';
+  readonly note: string;
+}
+
+/** What became of one change: made, the finding unknown to Security Hub, or refused (with why). */
+export type FindingUpdateResult = 'applied' | 'not-found' | { readonly failed: string };
+
+/**
+ * Security Hub findings, from the worker's own (administrator) account, whatever their generation. Results
+ * are keyed by {@link findingKey}.
+ */
 export interface FindingsPort {
-  updateWorkflow(
-    finding: FindingRef,
-    status: 'NOTIFIED' | 'RESOLVED',
-    note: string,
-  ): Promise<'applied' | 'not-found'>;
+  /**
+   * The facts of each finding, in as few calls as Security Hub's filter limits allow. A finding Security Hub
+   * does not know (or knows under another product) is absent from the map.
+   */
+  describe(refs: readonly FindingRef[]): Promise<ReadonlyMap<string, FindingFacts>>;
+  /** Sets workflow statuses with notes, sharing calls between changes with the same status and note. */
+  update(changes: readonly FindingChange[]): Promise<ReadonlyMap<string, FindingUpdateResult>>;
+}
+
+/**
+ * The key a finding is known by in {@link FindingsPort} results: its generation and identity (product and id,
+ * as Security Hub stores findings), so that a reference naming a real id under another product never matches.
+ */
+export function findingKey(ref: Pick<FindingRef, 'generation' | 'id' | 'productArn'>): string {
+  return JSON.stringify([ref.generation, ref.productArn, ref.id]);
 }
 
 /** Escrow of custodial seeds in Secrets Manager. */
@@ -163,8 +223,18 @@ export interface OutcomePublisher {
 export interface QueuePort {
   /** Stretches a received message's visibility timeout (tier-2 backoff). */
   changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
-  /** Parks a rejected body on the dead-letter queue with a `rejection-reason` attribute. */
-  park(body: string, reason: string, attributes?: Readonly<Record<string, string>>): Promise<void>;
+  /** Sends a body back onto the remediation queue (the unfinished part of a record), with attributes. */
+  requeue(body: string, attributes: Readonly<Record<string, string>>): Promise<void>;
+  /**
+   * Parks a rejected body on the dead-letter queue with a `rejection-reason` attribute. A body too large to
+   * be parked with its attributes is parked truncated (`truncated`), with the original's size and SHA-256.
+   * `unavailable` when no dead-letter queue is configured.
+   */
+  park(
+    body: string,
+    reason: string,
+    attributes?: Readonly<Record<string, string>>,
+  ): Promise<'parked' | 'truncated' | 'unavailable'>;
 }
 
 /** One person notification, as SES v2 SendEmail sends it (Simple content: text and HTML). */

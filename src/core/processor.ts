@@ -10,7 +10,9 @@
 import { describeError, errorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { visibilityBackoffSeconds } from '../retry.ts';
+import { type ClaimLookups, createClaimLookups } from './claims/lookups.ts';
 import type { WorkflowDeps } from './context.ts';
+import { continuationBody } from './continuation.ts';
 import { parseMessage } from './intake.ts';
 import { countOutcomes, isThrottle, METRICS } from './metrics/names.ts';
 import type { IntakeItem, Outcome, TerminalItem, WorkItem } from './model.ts';
@@ -24,6 +26,19 @@ export interface RecordInput {
   readonly receiptHandle?: string;
   /** SQS ApproximateReceiveCount. */
   readonly receiveCount: number;
+  /**
+   * The message this one continues (its `continues-message-id` attribute): the findings a record had no time
+   * for are sent on as a new message, whose outcomes still name the original message.
+   */
+  readonly continues?: string;
+}
+
+/** The message attribute naming the message a continuation continues. */
+export const CONTINUES_ATTRIBUTE = 'continues-message-id';
+
+/** A `continues-message-id` value as SQS message ids look (a UUID); anything else is ignored. */
+export function continuesOf(attribute: string | undefined): string | undefined {
+  return attribute !== undefined && /^[\w-]{1,128}$/.test(attribute) ? attribute : undefined;
 }
 
 /** SQS's `ApproximateReceiveCount` attribute as a number (1 when absent or unreadable). */
@@ -51,32 +66,57 @@ export interface ProcessorDeps extends WorkflowDeps {
 
 export interface RecordOptions {
   readonly allowedAccounts: readonly string[] | '*';
+  /** Epoch ms (wall clock) after which no work item starts: the rest of the record goes back to SQS. */
   readonly deadline?: number;
   readonly log: Logger;
   /** Items already parsed by the batch (to group by user); parsed here otherwise. */
   readonly items?: readonly IntakeItem[];
+  /** The batch's claim checks, prefetched for every record; the record's own otherwise. */
+  readonly lookups?: ClaimLookups;
 }
 
-/** Processes one record end to end; never throws for a record-level problem. */
+/**
+ * Processes one record end to end; never throws for a record-level problem.
+ *
+ * The deadline is checked before every work item, not only before the record: a Security Hub event carries
+ * up to 100 findings, more than an invocation may have time for. When time runs out after some items are
+ * done, the rest are sent on as a new message holding only those findings (`continues-message-id` names
+ * this one) and this record is acknowledged with the outcomes of the finished ones. Finished items are
+ * therefore never redone, and every continuation is strictly smaller than its parent, so a slow record
+ * always converges. When time runs out before any work item is done, the whole record goes back to SQS.
+ */
 export async function processRecord(
   record: RecordInput,
   deps: ProcessorDeps,
   options: RecordOptions,
 ): Promise<RecordResult> {
-  const log = options.log.child({ messageId: record.messageId, receiveCount: record.receiveCount });
+  const traceId = record.continues ?? record.messageId;
+  const log = options.log.child({
+    messageId: record.messageId,
+    receiveCount: record.receiveCount,
+    ...(record.continues ? { continues: record.continues } : {}),
+  });
   const items =
     options.items ??
-    parseMessage(record.body, { allowedAccounts: options.allowedAccounts, messageId: record.messageId });
+    parseMessage(record.body, { allowedAccounts: options.allowedAccounts, messageId: traceId });
+  let lookups = options.lookups;
+  if (!lookups) {
+    lookups = createClaimLookups(deps);
+    await lookups.prefetch(items);
+  }
   const item = {
     attempts: record.receiveCount,
-    messageId: record.messageId,
+    messageId: traceId,
     log,
+    lookups,
     ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
   };
   const outcomes: Outcome[] = [];
+  const unstarted: WorkItem[] = [];
   let retryError: unknown;
   let index = 0;
+  let worked = 0;
   for (; index < items.length; index++) {
     const entry = items[index] as IntakeItem;
     if (entry.kind === 'terminal') {
@@ -84,8 +124,13 @@ export async function processRecord(
       outcomes.push(recordOutcome(entry.terminal, deps, record, { outcome, reason }));
       continue;
     }
+    if (unstarted.length > 0 || (options.deadline !== undefined && Date.now() >= options.deadline)) {
+      unstarted.push(entry.work);
+      continue;
+    }
     try {
       outcomes.push(...(await runWorkItem(entry.work, deps, item)));
+      worked++;
     } catch (error) {
       retryError = error;
       break;
@@ -113,6 +158,16 @@ export async function processRecord(
     return { messageId: record.messageId, status: 'retry', outcomes, visibilitySeconds: published ? 1 : 30 };
   }
 
+  if (unstarted.length > 0) {
+    const handedOn = worked > 0 && (await continueLater(record, traceId, unstarted, deps, log));
+    if (!handedOn) {
+      log.warn({ unstarted: unstarted.length }, 'deadline_reached_record_returned');
+      // Not a failure: let it come back at once rather than after the queue's visibility timeout.
+      return { messageId: record.messageId, status: 'retry', outcomes: [], visibilitySeconds: 0 };
+    }
+    log.info({ done: worked, continued: unstarted.length }, 'deadline_reached_record_continued');
+  }
+
   // Publish before parking: a record retried because its publish failed would otherwise be parked again
   // on its next receive (two copies on the dead-letter queue); a retried publish is at-least-once by design.
   if (!(await publish(outcomes, deps.publisher, log))) {
@@ -120,21 +175,24 @@ export async function processRecord(
   }
 
   const parkReason = reasonToPark(outcomes);
+  let parked = false;
   if (parkReason) {
-    if (!deps.queue) {
-      log.warn({ reason: parkReason }, 'no_dead_letter_queue_to_park');
-    } else {
-      try {
-        // Parking and acknowledging are two calls: a worker that dies between them parks the body again on
-        // the next receive. The source message id lets the dead-letter queue's reader tell such copies apart.
-        await deps.queue.park(record.body, parkReason.reason, {
-          ...parkReason.attributes,
-          'source-message-id': record.messageId,
-        });
-      } catch (error) {
-        log.error({ err: describeError(error) }, 'park_failed');
-        return retryLater(record, deps, outcomes, describeError(error));
-      }
+    try {
+      // Parking and acknowledging are two calls: a worker that dies between them parks the body again on
+      // the next receive. The source message id lets the dead-letter queue's reader tell such copies apart.
+      const result = deps.queue
+        ? await deps.queue.park(record.body, parkReason.reason, {
+            ...parkReason.attributes,
+            'source-message-id': traceId,
+          })
+        : 'unavailable';
+      parked = result !== 'unavailable';
+      // Without a dead-letter queue the outcome is all that is kept: acknowledged, never looped.
+      if (!parked) log.warn({ reason: parkReason.reason }, 'no_dead_letter_queue_to_park');
+      else if (result === 'truncated') log.warn({ bytes: record.body.length }, 'parked_truncated_copy');
+    } catch (error) {
+      log.error({ err: describeError(error) }, 'park_failed');
+      return retryLater(record, deps, outcomes, describeError(error));
     }
   }
   if (deps.metrics) countOutcomes(outcomes, deps.metrics);
@@ -148,11 +206,35 @@ export async function processRecord(
     messageId: record.messageId,
     status: 'acknowledged',
     outcomes,
-    ...(parkReason ? { parked: true } : {}),
+    ...(parked ? { parked: true } : {}),
   };
 }
 
 const NOT_PUBLISHED = { code: 'OutcomeNotPublished', message: 'SNS did not accept the outcome' };
+
+/**
+ * Sends the findings of `unstarted` on as a new message (the record's own body, with only those findings).
+ * False when that is impossible (no queue, a body whose items cannot be separated) or the send failed.
+ */
+async function continueLater(
+  record: RecordInput,
+  traceId: string,
+  unstarted: readonly WorkItem[],
+  deps: ProcessorDeps,
+  log: Logger,
+): Promise<boolean> {
+  const indices = unstarted.map((work) => work.findingIndex);
+  if (!deps.queue || indices.some((i) => i === undefined)) return false;
+  const body = continuationBody(record.body, indices as number[]);
+  if (body === undefined) return false;
+  try {
+    await deps.queue.requeue(body, { [CONTINUES_ATTRIBUTE]: traceId });
+    return true;
+  } catch (error) {
+    log.warn({ err: describeError(error) }, 'continuation_not_sent');
+    return false;
+  }
+}
 
 function retryLater(
   record: RecordInput,
@@ -209,7 +291,7 @@ function recordOutcome(
     accountId: source.accountId,
     region: source.region,
     userName: source.userName,
-    trigger: { ...source.trigger, messageId: record.messageId },
+    trigger: { ...source.trigger, messageId: record.continues ?? record.messageId },
     attempts: record.receiveCount,
     dryRun: deps.config.dryRun,
     occurredAt: deps.now(),

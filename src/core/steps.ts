@@ -3,12 +3,13 @@
  * an item's outcome.
  */
 import { errorCode } from '../errors.ts';
+import { verifyFinding } from './claims/finding.ts';
+import { createClaimLookups } from './claims/lookups.ts';
 import type { ActionLog, ItemContext, WorkflowDeps } from './context.ts';
 import { guardPolicyArn, type Outcome, TAGS, type WorkItem } from './model.ts';
 import { createOutcome, type OutcomeFields } from './outcomes.ts';
-import type { IamPort } from './ports.ts';
+import { type FindingUpdateResult, findingKey, type IamPort } from './ports.ts';
 
-/** The tags that track a user under remediation (the exemption and custodial markers are the operator's). */
 /**
  * The tags the product writes to track a user, all removed on release. The custodial lease is among them: a run
  * killed after EnableMFADevice leaves it on a now-compliant user, and the next delivery cleans it up.
@@ -62,12 +63,17 @@ export async function release(
 }
 
 /**
- * Sets the finding's workflow status with a note. Best effort: the IAM end state is what matters, and
- * Security Hub re-imports the finding daily, so a failure here is recorded on the action, not retried.
+ * Sets the finding's workflow status with a note — only once Security Hub itself has confirmed that the finding
+ * is the MFA control finding of this very user (see `claims/finding.ts`): a message may name any finding's
+ * `Id`, and the worker's role may update every finding of the organisation. A finding that does not verify is
+ * left alone and the action says why. Best effort otherwise: the IAM end state is what matters, and Security
+ * Hub re-imports the finding daily, so a failure here is recorded on the action, not retried.
  */
 export async function updateFinding(
   work: WorkItem,
+  subject: Subject,
   deps: WorkflowDeps,
+  item: ItemContext,
   actions: ActionLog,
   status: 'NOTIFIED' | 'RESOLVED',
   note: string,
@@ -78,22 +84,39 @@ export async function updateFinding(
     actions.record('update-finding', 'skipped', 'dry run');
     return;
   }
-  if (finding.workflowStatus === status) {
+  const lookups = item.lookups ?? createClaimLookups(deps);
+  const answer = await lookups.findingFacts(finding);
+  if ('unavailable' in answer) {
+    actions.record(
+      'update-finding',
+      'skipped',
+      `not updated: Security Hub could not confirm the finding (${answer.unavailable})`,
+    );
+    return;
+  }
+  const verdict = verifyFinding(finding, answer.facts, subject);
+  if (!verdict.verified) {
+    item.log.warn({ findingId: finding.id.slice(0, 512), reason: verdict.reason }, 'finding_claim_refused');
+    actions.record('update-finding', 'skipped', `not updated: ${verdict.reason}`);
+    return;
+  }
+  // What Security Hub holds now, not what the message said: a re-delivery finds its own earlier update.
+  // The note counts too: an escalation keeps NOTIFIED but has news for whoever reads the finding.
+  if (verdict.facts.workflowStatus === status && (verdict.facts.note ?? '') === note.slice(0, 512)) {
     actions.record('update-finding', 'already-applied');
     return;
   }
+  let result: FindingUpdateResult | undefined;
   try {
-    const result = await deps.findings.updateWorkflow(finding, status, note);
-    if (result === 'not-found')
-      actions.record('update-finding', 'skipped', 'finding not found in Security Hub');
-    else actions.record('update-finding', 'applied');
+    result = (await deps.findings.update([{ ref: finding, status, note }])).get(findingKey(finding));
   } catch (error) {
-    actions.record(
-      'update-finding',
-      'failed',
-      `${errorCode(error)}: ${(error as Error).message}`.slice(0, 200),
-    );
+    result = { failed: `${errorCode(error)}: ${(error as Error).message}` };
   }
+  if (result === 'applied') actions.record('update-finding', 'applied');
+  else if (result === 'not-found')
+    actions.record('update-finding', 'skipped', 'finding not found in Security Hub');
+  else
+    actions.record('update-finding', 'failed', (result?.failed ?? 'no answer for the finding').slice(0, 200));
 }
 
 /** Builds the outcome of a work item from its subject, trigger and recorded actions. */

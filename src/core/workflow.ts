@@ -8,6 +8,7 @@
  * user with no remediation tags therefore costs exactly two IAM calls (ListMFADevices, ListUserTags).
  */
 import { describeError, errorCode, isRetryable, MfaRemediationError } from '../errors.ts';
+import { createClaimLookups } from './claims/lookups.ts';
 import { ActionLog, type ItemContext, type WorkflowDeps } from './context.ts';
 import { isCustodialUser, runCustodialEnrolment } from './custodial.ts';
 import { runEnrolmentCodes } from './enrolment.ts';
@@ -21,7 +22,13 @@ import { isTracked, type OutcomeDetails, outcomeFor, release, type Subject, upda
  * Runs one work item to its outcome(s). Retryable errors (IAM conflicts that outlived tier 1, throttling the
  * SDK gave up on) are thrown so the record is retried through SQS; permanent ones become a `failed` outcome.
  */
-export async function runWorkItem(work: WorkItem, deps: WorkflowDeps, item: ItemContext): Promise<Outcome[]> {
+export async function runWorkItem(
+  work: WorkItem,
+  deps: WorkflowDeps,
+  context: ItemContext,
+): Promise<Outcome[]> {
+  // An item run on its own (not by a batch) checks its claims with lookups of its own.
+  const item: ItemContext = context.lookups ? context : { ...context, lookups: createClaimLookups(deps) };
   if (work.type === 'sweep-account') {
     if (!deps.sweepAccount) {
       return [terminal(work, deps, item, 'failed', 'sweep-account tasks are not handled by this worker')];
@@ -32,7 +39,7 @@ export async function runWorkItem(work: WorkItem, deps: WorkflowDeps, item: Item
   let subject: Subject | undefined;
   try {
     const ports = await deps.accounts.forAccount(work.accountId);
-    const resolved = await resolveUser(work, ports.iam, deps);
+    const resolved = await resolveUser(work, item);
     if (!resolved) {
       return [terminal(work, deps, item, 'user-not-found', `no IAM user has the id ${work.userId}`)];
     }
@@ -57,14 +64,17 @@ export async function runWorkItem(work: WorkItem, deps: WorkflowDeps, item: Item
     return [
       outcomeFor(work, subject, deps, item, actions, {
         outcome: 'failed',
-        reason: `permanent error, not retried: ${errorCode(error)}`,
+        reason:
+          error instanceof GuardPolicyUnavailable
+            ? error.message
+            : `permanent error, not retried: ${errorCode(error)}`,
         error: describeError(error),
       }),
     ];
   }
 }
 
-async function resolveUser(work: WorkItem, iam: IamPort, deps: WorkflowDeps): Promise<Subject | undefined> {
+async function resolveUser(work: WorkItem, item: ItemContext): Promise<Subject | undefined> {
   if (work.userName !== undefined) {
     return {
       accountId: work.accountId,
@@ -72,13 +82,9 @@ async function resolveUser(work: WorkItem, iam: IamPort, deps: WorkflowDeps): Pr
       ...(work.userArn ? { userArn: work.userArn } : {}),
     };
   }
-  if (work.userId === undefined) throw new TypeError('work item names no user');
-  const key = `${work.accountId}/${work.userId}`;
-  const cached = deps.userIdCache?.get(key);
-  const found = cached ?? (await iam.findUserById(work.userId));
-  if (!found) return undefined;
-  deps.userIdCache?.set(key, found);
-  return { accountId: work.accountId, userName: found.userName, userArn: found.arn };
+  if (work.userId === undefined || !item.lookups) throw new TypeError('work item names no user');
+  const found = await item.lookups.resolveUserId(work.accountId, work.userId);
+  return found && { accountId: work.accountId, userName: found.userName, userArn: found.arn };
 }
 
 async function remediate(
@@ -99,7 +105,15 @@ async function remediate(
   if (devices.length > 0) {
     if (tracked) await release(subject, tags, iam, deps, actions);
     if (tracked) await notifyReleased({ subject, tags }, deps, item, actions);
-    await updateFinding(work, deps, actions, 'RESOLVED', `MFA is enabled for IAM user ${subject.userName}.`);
+    await updateFinding(
+      work,
+      subject,
+      deps,
+      item,
+      actions,
+      'RESOLVED',
+      `MFA is enabled for IAM user ${subject.userName}.`,
+    );
     return done({
       outcome: tracked ? 'remediated' : 'already-compliant',
       reason: tracked
@@ -126,9 +140,9 @@ async function remediate(
     });
   }
 
-  const since = tags[TAGS.since] ?? now.toISOString();
-  const deadline =
-    validDate(tags[TAGS.deadline]) ?? new Date(Date.parse(since) + config.gracePeriodHours * 3_600_000);
+  const graceMs = config.gracePeriodHours * 3_600_000;
+  const since = tags[TAGS.since] ?? remediationStart(work.detectedAt, now, graceMs).toISOString();
+  const deadline = validDate(tags[TAGS.deadline]) ?? new Date(Date.parse(since) + graceMs);
   const pastDeadline = tags[TAGS.deadline] !== undefined && now.getTime() >= deadline.getTime();
   const escalate = pastDeadline && config.escalation !== 'none';
   const reason = `no MFA device; ${hasPassword ? 'console password present' : consoleUser ? 'console password removed by escalation' : 'no console password (access keys only)'}${expiryNote(exemption)}`;
@@ -169,13 +183,18 @@ async function remediate(
     );
   } else {
     const policyArn = guardPolicyArn(subject.accountId);
-    // A user we tagged before may already carry the guard: check (one read) rather than write blindly.
-    const attached = tracked && (await iam.isPolicyAttached(subject.userName, policyArn));
+    // A fresh read, not the state on entry: another consumer of the same finding may have just attached it.
+    const attached = await iam.isPolicyAttached(subject.userName, policyArn);
     if (attached) actions.record('attach-guard-policy', 'already-applied');
-    else
-      await actions.apply('attach-guard-policy', 'AttachUserPolicy', () =>
-        iam.attachUserPolicy(subject.userName, policyArn),
-      );
+    else {
+      try {
+        await actions.apply('attach-guard-policy', 'AttachUserPolicy', () =>
+          iam.attachUserPolicy(subject.userName, policyArn),
+        );
+      } catch (error) {
+        throw GuardPolicyUnavailable.from(error, policyArn, subject.accountId);
+      }
+    }
   }
 
   if (escalate) {
@@ -183,7 +202,9 @@ async function remediate(
     await notifyEscalated({ subject, tags, since, deadline }, iam, deps, item, actions);
     await updateFinding(
       work,
+      subject,
       deps,
+      item,
       actions,
       'NOTIFIED',
       `IAM user ${subject.userName} missed the MFA deadline ${deadline.toISOString()}; escalation ${config.escalation} applied.`,
@@ -198,7 +219,9 @@ async function remediate(
   await notifyContained({ subject, tags, since, deadline, contained }, iam, deps, item, actions);
   await updateFinding(
     work,
+    subject,
     deps,
+    item,
     actions,
     'NOTIFIED',
     `IAM user ${subject.userName} must enable MFA by ${deadline.toISOString()}; contained with ${NAMES.guardPolicyName} until then.`,
@@ -237,6 +260,54 @@ async function applyEscalation(
   await actions.apply('deactivate-access-keys', 'UpdateAccessKey', async () => {
     for (const key of active) await iam.deactivateAccessKey(subject.userName, key.accessKeyId);
   });
+}
+
+/**
+ * The guard policy cannot be attached: IAM answers NoSuchEntity when the policy does not exist in the account
+ * (the stack, or `deploy/member-account-role.yml` in a member account, was not deployed there) and
+ * AccessDenied when the role may not attach it. Permanent until someone deploys: the outcome says what.
+ */
+export class GuardPolicyUnavailable extends MfaRemediationError {
+  static from(error: unknown, policyArn: string, accountId: string): unknown {
+    const code = errorCode(error);
+    if (code === 'NoSuchEntity') {
+      return new GuardPolicyUnavailable(
+        `guard policy ${policyArn} does not exist in account ${accountId} (AttachUserPolicy: NoSuchEntity): deploy it (the stack, or deploy/member-account-role.yml in member accounts), then redrive`,
+        { code, cause: error },
+      );
+    }
+    if (code === 'AccessDenied') {
+      return new GuardPolicyUnavailable(
+        `the worker may not attach guard policy ${policyArn} in account ${accountId} (AttachUserPolicy: AccessDenied): deploy the member role from deploy/member-account-role.yml and the policy, then redrive`,
+        { code, cause: error },
+      );
+    }
+    return error;
+  }
+}
+
+/** The least notice a first containment gives before its deadline: a day, or the whole grace if shorter. */
+export const MIN_NOTICE_MS = 24 * 3_600_000;
+
+/**
+ * When the grace period of a user seen for the first time starts. Two consumers of the same finding (an
+ * aggregator and a member account both send it; two invocations receive duplicates) must write the same
+ * `since` and `deadline` and state the same deadline, so the start comes from the finding, not from the
+ * clock of whoever runs: its first-observed time (or the task's `detectedAt`). Only without one does the
+ * first `since` tag written decide (later deliveries read it back).
+ *
+ * Two bounds keep a message from steering it: a detection in the future is taken as now (clock skew, or a
+ * claim that would put the deadline off indefinitely); a detection so old that the deadline would come in
+ * less than {@link MIN_NOTICE_MS} (a finding from before the product was deployed, or a forged one) starts
+ * late enough to leave that much notice, counted from the start of the current hour so that consumers
+ * running at the same moment still agree.
+ */
+export function remediationStart(detectedAt: string | undefined, now: Date, graceMs: number): Date {
+  const detected = detectedAt === undefined ? Number.NaN : Date.parse(detectedAt);
+  if (Number.isNaN(detected)) return now;
+  const hour = Math.floor(now.getTime() / 3_600_000) * 3_600_000;
+  const earliest = hour - Math.max(0, graceMs - Math.min(MIN_NOTICE_MS, graceMs));
+  return new Date(Math.min(now.getTime(), Math.max(detected, earliest)));
 }
 
 function validDate(value: string | undefined): Date | undefined {

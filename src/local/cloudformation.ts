@@ -64,6 +64,10 @@ export interface EvaluationContext {
   readonly partition?: string;
   /** Parameter values; a template's defaults fill the rest. */
   readonly parameters?: Readonly<Record<string, string>>;
+  /** Values of `Fn::GetAtt` (`RemediationQueue.Arn`), where a test needs real ones instead of placeholders. */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** Conditions forced to a value (e.g. ones the packager fixed from stage parameters). */
+  readonly conditions?: Readonly<Record<string, boolean>>;
 }
 
 const NO_VALUE = Symbol('AWS::NoValue');
@@ -98,11 +102,11 @@ export function createEvaluator(template: Template, context: EvaluationContext =
     text.replace(/\$\{(!?)([^}]+)\}/g, (_match, bang: string, name: string) => {
       if (bang) return `\${${name}}`;
       if (name in variables) return String(evaluate(variables[name]));
-      if (name.includes('.')) return `<GetAtt:${name}>`;
+      if (name.includes('.')) return context.attributes?.[name] ?? `<GetAtt:${name}>`;
       return refValue(name);
     });
 
-  const conditions = new Map<string, boolean>();
+  const conditions = new Map<string, boolean>(Object.entries(context.conditions ?? {}));
   const condition = (name: string): boolean => {
     if (!conditions.has(name)) {
       const definition = template.Conditions?.[name];
@@ -129,7 +133,11 @@ export function createEvaluator(template: Template, context: EvaluationContext =
             : sub(arg as string);
         case 'Fn::GetAtt': {
           const [resource, attribute] = Array.isArray(arg) ? arg : String(arg).split('.');
-          return `<GetAtt:${resource}.${attribute}>`;
+          return context.attributes?.[`${resource}.${attribute}`] ?? `<GetAtt:${resource}.${attribute}>`;
+        }
+        case 'Fn::Split': {
+          const [separator, text] = arg as [string, unknown];
+          return String(evaluate(text)).split(separator);
         }
         case 'Fn::If': {
           const [name, whenTrue, whenFalse] = arg as [string, unknown, unknown];
@@ -152,10 +160,6 @@ export function createEvaluator(template: Template, context: EvaluationContext =
         case 'Fn::Select': {
           const [index, items] = arg as [number | string, unknown];
           return (evaluate(items) as unknown[])[Number(index)];
-        }
-        case 'Fn::Split': {
-          const [separator, text] = arg as [string, unknown];
-          return String(evaluate(text)).split(separator);
         }
       }
     }

@@ -21,14 +21,20 @@ import { NAMES, TAGS } from '../core/model.ts';
 
 /** A CloudFormation string value: literal, `Fn::Sub` or `Ref`. */
 export type CfnString = string | { readonly 'Fn::Sub': string } | { readonly Ref: string };
-type CfnValue =
+/** A CloudFormation value in a policy: a string, an attribute, or one of two values by a stack condition. */
+export type CfnValue =
   | CfnString
   | { readonly 'Fn::GetAtt': readonly [string, string] }
-  | { readonly 'Fn::Join': readonly [string, readonly unknown[]] };
+  | { readonly 'Fn::If': readonly [string, CfnValue | readonly CfnValue[], CfnValue | readonly CfnValue[]] }
+  | { readonly 'Fn::Split': readonly [string, CfnValue] }
+  | { readonly 'Fn::Select': readonly [number, CfnValue] }
+  | { readonly 'Fn::Join': readonly [string, readonly CfnValue[]] };
 
 export interface PolicyStatement {
   readonly Sid: string;
   readonly Effect: 'Allow' | 'Deny';
+  /** Resource policies (queue and key policies) name who the statement is about. */
+  readonly Principal?: '*' | { readonly Service: string } | { readonly AWS: CfnValue };
   readonly Action: readonly string[];
   readonly Resource: CfnValue | readonly CfnValue[];
   readonly Condition?: Readonly<Record<string, Readonly<Record<string, CfnValue | readonly CfnValue[]>>>>;
@@ -47,6 +53,19 @@ export const TEMPLATE_PARAMETERS = {
   notifyFrom: 'NotifyFrom',
 } as const;
 
+/** Template parameters and conditions of the central stack (serverless.yml) only. */
+export const CENTRAL_PARAMETERS = {
+  /** Comma-separated role or user ARNs, besides the stack's own, that may send to the queue. */
+  submitterPrincipals: 'SubmitterPrincipals',
+  /** A KMS key ARN for the queues and the topic; empty = the stack's own key (`MessageKey`). */
+  kmsKeyArn: 'KmsKeyArn',
+} as const;
+export const CENTRAL_CONDITIONS = {
+  hasSubmitters: 'HasSubmitters',
+  hasKmsKey: 'HasKmsKey',
+  configRuleEnabled: 'ConfigRuleEnabled',
+} as const;
+
 /** Logical IDs of the central stack's resources (serverless.yml) that the central document refers to. */
 export const CENTRAL_RESOURCES = {
   remediationQueue: 'RemediationQueue',
@@ -54,6 +73,11 @@ export const CENTRAL_RESOURCES = {
   outcomeTopic: 'OutcomeTopic',
   remediateLogGroup: 'RemediateLogGroup',
   sweepLogGroup: 'SweepLogGroup',
+  workerRole: 'WorkerRole',
+  sweepRole: 'SweepRole',
+  messageKey: 'MessageKey',
+  securityHubFindingsRule: 'SecurityHubFindingsRule',
+  configComplianceRule: 'ConfigComplianceRule',
 } as const;
 
 const sub = (template: string) => ({ 'Fn::Sub': template }) as const;
@@ -83,9 +107,16 @@ const ESCROW_SECRETS = sub(
  */
 export const ACCOUNT_POLICY: PolicyDocument = document(
   {
+    // GetUser checks that a cached Config user id still belongs to the user of that name.
     Sid: 'ReadUserState',
     Effect: 'Allow',
-    Action: ['iam:GetLoginProfile', 'iam:ListAttachedUserPolicies', 'iam:ListMFADevices', 'iam:ListUserTags'],
+    Action: [
+      'iam:GetLoginProfile',
+      'iam:GetUser',
+      'iam:ListAttachedUserPolicies',
+      'iam:ListMFADevices',
+      'iam:ListUserTags',
+    ],
     Resource: USERS,
   },
   {
@@ -180,19 +211,25 @@ export const ESCROW_KMS_POLICY: PolicyDocument = document({
   Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
 });
 
+/** The key that encrypts the queues and the topic: the one given (`KmsKeyArn`), else the stack's own. */
+export const MESSAGE_KEY_ARN: CfnValue = {
+  'Fn::If': [
+    CENTRAL_CONDITIONS.hasKmsKey,
+    ref(CENTRAL_PARAMETERS.kmsKeyArn),
+    getAtt(CENTRAL_RESOURCES.messageKey, 'Arn'),
+  ],
+};
+
 /**
- * Central-only permissions: the worker's own queue, topic, logs, Security Hub, Organizations, and the
- * hop into member accounts. Refers to the central stack's resources by logical ID.
+ * Central-only permissions of the remediation worker: its own queue, topic, logs, Security Hub, and the key
+ * the queues and topic are encrypted with. Refers to the central stack's resources by logical ID.
  */
 export const CENTRAL_POLICY: PolicyDocument = document(
   {
     Sid: 'WriteOwnLogs',
     Effect: 'Allow',
     Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-    Resource: [
-      getAtt(CENTRAL_RESOURCES.remediateLogGroup, 'Arn'),
-      getAtt(CENTRAL_RESOURCES.sweepLogGroup, 'Arn'),
-    ],
+    Resource: getAtt(CENTRAL_RESOURCES.remediateLogGroup, 'Arn'),
   },
   {
     // The event source mapping polls with the function's role; ChangeMessageVisibility is the slow retry tier.
@@ -207,10 +244,11 @@ export const CENTRAL_POLICY: PolicyDocument = document(
     Resource: getAtt(CENTRAL_RESOURCES.remediationQueue, 'Arn'),
   },
   {
-    // Sweeps enqueue tasks; rejected bodies are parked on the dead-letter queue.
+    // Account sweeps enqueue tasks, and the unfinished part of a record goes back on the queue; rejected
+    // bodies are parked on the dead-letter queue, whose size limit is read first (GetQueueAttributes).
     Sid: 'EnqueueTasksAndParkRejected',
     Effect: 'Allow',
-    Action: ['sqs:SendMessage'],
+    Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
     Resource: [
       getAtt(CENTRAL_RESOURCES.remediationQueue, 'Arn'),
       getAtt(CENTRAL_RESOURCES.deadLetterQueue, 'Arn'),
@@ -223,26 +261,15 @@ export const CENTRAL_POLICY: PolicyDocument = document(
     Resource: ref(CENTRAL_RESOURCES.outcomeTopic),
   },
   {
-    // Findings of member accounts are updated through the administrator account's hub.
-    Sid: 'UpdateFindings',
+    // Findings of member accounts are read and updated through the administrator account's hub; a finding
+    // is read (GetFindings) to verify what a message claims about it before it is updated.
+    Sid: 'VerifyAndUpdateFindings',
     Effect: 'Allow',
-    Action: ['securityhub:BatchUpdateFindings'],
+    Action: ['securityhub:BatchUpdateFindings', 'securityhub:GetFindings'],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
     Resource: sub('arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hub/default'),
   },
-  {
-    Sid: 'AssumeMemberRoleOnly',
-    Effect: 'Allow',
-    Action: ['sts:AssumeRole'],
-    Resource: sub(`arn:\${AWS::Partition}:iam::*:role/\${${TEMPLATE_PARAMETERS.memberRoleName}}`),
-  },
-  {
-    // organizations:ListAccounts has no resource type; the sweep lists accounts to fan out.
-    Sid: 'ListOrganizationAccounts',
-    Effect: 'Allow',
-    Action: ['organizations:ListAccounts'],
-    Resource: '*',
-  },
+  messageKeyStatement(['kms:Decrypt', 'kms:GenerateDataKey'], ['sqs', 'sns']),
 );
 
 /**
@@ -278,3 +305,63 @@ export const NOTIFY_POLICY: PolicyDocument = document({
   ],
   Condition: { StringEquals: { 'ses:FromAddress': ref(TEMPLATE_PARAMETERS.notifyFrom) } },
 });
+
+/**
+ * Cross-account deployments only (`allowedAccounts` or `sweepAccounts` set): the hop into member accounts,
+ * into the member role only, and only in accounts of the worker's own organisation (`aws:ResourceOrgID` is
+ * the organisation of the account that owns the role). A single-account stack holds no sts:AssumeRole.
+ */
+export const MEMBER_ACCESS_POLICY: PolicyDocument = document({
+  Sid: 'AssumeMemberRoleInOwnOrganizationOnly',
+  Effect: 'Allow',
+  Action: ['sts:AssumeRole'],
+  Resource: sub(`arn:\${AWS::Partition}:iam::*:role/\${${TEMPLATE_PARAMETERS.memberRoleName}}`),
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, escaped for Fn::Sub
+  Condition: { StringEquals: { 'aws:ResourceOrgID': sub('${!aws:PrincipalOrgID}') } },
+});
+
+/**
+ * The scheduled sweep function's own role. It plans the accounts and enqueues one `sweep-account` task per
+ * account; it reads and writes nothing in IAM (the worker sweeps each account), so it holds no IAM action.
+ */
+export const SWEEP_POLICY: PolicyDocument = document(
+  {
+    Sid: 'WriteOwnLogs',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: getAtt(CENTRAL_RESOURCES.sweepLogGroup, 'Arn'),
+  },
+  {
+    Sid: 'EnqueueSweepTasks',
+    Effect: 'Allow',
+    Action: ['sqs:SendMessage'],
+    Resource: getAtt(CENTRAL_RESOURCES.remediationQueue, 'Arn'),
+  },
+  messageKeyStatement(['kms:Decrypt', 'kms:GenerateDataKey'], ['sqs']),
+);
+
+/** `SWEEP_ACCOUNTS=organization`: the sweep lists the organisation's accounts (no resource type in IAM). */
+export const SWEEP_ORGANIZATION_POLICY: PolicyDocument = document({
+  Sid: 'ListOrganizationAccounts',
+  Effect: 'Allow',
+  Action: ['organizations:ListAccounts'],
+  Resource: '*',
+});
+
+/**
+ * Use of the queues' and topic's key, only through those services: SQS asks KMS for a data key on a send
+ * and to decrypt it on a receive, SNS likewise on a publish (SQS and SNS "server-side encryption" pages).
+ */
+function messageKeyStatement(actions: string[], services: string[]): PolicyStatement {
+  return {
+    Sid: 'UseMessageKeyThroughSqsAndSnsOnly',
+    Effect: 'Allow',
+    Action: actions,
+    Resource: MESSAGE_KEY_ARN,
+    Condition: {
+      StringEquals: {
+        'kms:ViaService': services.map((service) => sub(`${service}.\${AWS::Region}.amazonaws.com`)),
+      },
+    },
+  };
+}

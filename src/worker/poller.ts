@@ -24,7 +24,7 @@ import { call } from '../aws/sdk-errors.ts';
 import { type BatchResult, processBatch } from '../core/batch.ts';
 import type { Outcome, OutcomeName } from '../core/model.ts';
 import type { OutcomePublisher } from '../core/ports.ts';
-import { type ProcessorDeps, receiveCountOf } from '../core/processor.ts';
+import { CONTINUES_ATTRIBUTE, continuesOf, type ProcessorDeps, receiveCountOf } from '../core/processor.ts';
 import { DependencyError, describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
@@ -124,7 +124,8 @@ export function createPoller(options: PollerOptions): Poller {
           MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
           MessageAttributeNames: ['All'],
         }),
-        { abortSignal: controller.signal },
+        // A long poll waits up to `wait` seconds by design: longer than the clients' request timeout.
+        { abortSignal: controller.signal, requestTimeout: (wait + 10) * 1000 },
       );
       return response.Messages ?? [];
     } catch (error) {
@@ -170,12 +171,16 @@ export function createPoller(options: PollerOptions): Poller {
         const receivedAt = Date.now();
         const margin = Math.min(10_000, timeoutSeconds * 200);
         const result = await processBatch(
-          messages.map((m) => ({
-            messageId: m.MessageId ?? '',
-            body: m.Body ?? '',
-            receiptHandle: m.ReceiptHandle ?? '',
-            receiveCount: receiveCountOf(m.Attributes?.ApproximateReceiveCount),
-          })),
+          messages.map((m) => {
+            const continues = continuesOf(m.MessageAttributes?.[CONTINUES_ATTRIBUTE]?.StringValue);
+            return {
+              messageId: m.MessageId ?? '',
+              body: m.Body ?? '',
+              receiptHandle: m.ReceiptHandle ?? '',
+              receiveCount: receiveCountOf(m.Attributes?.ApproximateReceiveCount),
+              ...(continues ? { continues } : {}),
+            };
+          }),
           deps,
           {
             log,

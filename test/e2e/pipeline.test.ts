@@ -126,7 +126,7 @@ describe('Security Hub event → queue → worker → IAM, Security Hub and the 
 
     // Bob creates a virtual device under the guard (self-service) and submits two consecutive codes.
     const iam = new IAMClient(h.clientOptions);
-    const device = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'bob-phone' }));
+    const device = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'bob' }));
     const serial = device.VirtualMFADevice?.SerialNumber ?? '';
     const seed = h.cloud.iam.deviceSeed(ACCOUNT, serial) ?? '';
     const [code1, code2] = consecutiveCodes(seed, Date.now());

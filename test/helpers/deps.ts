@@ -6,7 +6,14 @@ import { Writable } from 'node:stream';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { ItemContext } from '../../src/core/context.ts';
 import type { FindingRef, Outcome } from '../../src/core/model.ts';
-import type { FindingsPort, OutcomePublisher, QueuePort } from '../../src/core/ports.ts';
+import {
+  type FindingFacts,
+  type FindingsPort,
+  type FindingUpdateResult,
+  findingKey,
+  type OutcomePublisher,
+  type QueuePort,
+} from '../../src/core/ports.ts';
 import type { ProcessorDeps } from '../../src/core/processor.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { createFakeIam, type FakeIam } from './fake-iam.ts';
@@ -39,6 +46,10 @@ export interface TestDeps extends ProcessorDeps {
   readonly iamFor: Map<string, FakeIam>;
   readonly iam: FakeIam;
   readonly findingUpdates: { finding: FindingRef; status: string; note: string }[];
+  /** What the fake Security Hub knows, by `findingKey`: register findings with {@link addFinding}. */
+  readonly hub: Map<string, FindingFacts>;
+  readonly findingCalls: { describe: number; update: number };
+  readonly requeued: { body: string; attributes: Readonly<Record<string, string>> }[];
   readonly published: Outcome[];
   readonly parked: { body: string; reason: string; attributes?: Readonly<Record<string, string>> }[];
   readonly visibility: { receiptHandle: string; seconds: number }[];
@@ -55,11 +66,34 @@ export function createTestDeps(options: { config?: Partial<Config>; accounts?: s
   const published: Outcome[] = [];
   const parked: TestDeps['parked'] = [];
   const visibility: TestDeps['visibility'] = [];
+  const requeued: TestDeps['requeued'] = [];
   const clock = { now: NOW };
+  const hub = new Map<string, FindingFacts>();
+  const findingCalls = { describe: 0, update: 0 };
   const findings: FindingsPort = {
-    async updateWorkflow(finding, status, note) {
-      findingUpdates.push({ finding, status, note });
-      return 'applied';
+    async describe(refs) {
+      findingCalls.describe++;
+      const found = new Map<string, FindingFacts>();
+      for (const ref of refs) {
+        const facts = hub.get(findingKey(ref));
+        if (facts) found.set(findingKey(ref), { ...facts });
+      }
+      return found;
+    },
+    async update(changes) {
+      findingCalls.update++;
+      const results = new Map<string, FindingUpdateResult>();
+      for (const { ref, status, note } of changes) {
+        const facts = hub.get(findingKey(ref));
+        if (!facts) {
+          results.set(findingKey(ref), 'not-found');
+          continue;
+        }
+        hub.set(findingKey(ref), { ...facts, workflowStatus: status, note: note.slice(0, 512) });
+        findingUpdates.push({ finding: ref, status, note });
+        results.set(findingKey(ref), 'applied');
+      }
+      return results;
     },
   };
   const deps: TestDeps = {
@@ -90,14 +124,21 @@ export function createTestDeps(options: { config?: Partial<Config>; accounts?: s
       async changeVisibility(receiptHandle, seconds) {
         visibility.push({ receiptHandle, seconds });
       },
+      async requeue(body, attributes) {
+        requeued.push({ body, attributes });
+      },
       async park(body, reason, attributes) {
         parked.push({ body, reason, ...(attributes ? { attributes } : {}) });
+        return 'parked';
       },
     } satisfies QueuePort,
     random: () => 0.5,
     iamFor,
     iam: iamFor.get(ACCOUNT) as FakeIam,
     findingUpdates,
+    hub,
+    findingCalls,
+    requeued,
     published,
     parked,
     visibility,
@@ -110,4 +151,30 @@ export function createTestDeps(options: { config?: Partial<Config>; accounts?: s
 
 export function itemContext(deps: TestDeps, overrides: Partial<ItemContext> = {}): ItemContext {
   return { attempts: 1, messageId: 'msg-1', log: deps.log, ...overrides };
+}
+
+/**
+ * Registers in the fake Security Hub the MFA control finding `ref` of `userName` (what Security Hub itself
+ * would say), so that the worker's verification of it passes; `overrides` make it say something else.
+ */
+export function addFinding(
+  deps: TestDeps,
+  ref: FindingRef,
+  userName: string,
+  overrides: Partial<FindingFacts> = {},
+  accountId = ACCOUNT,
+): FindingFacts {
+  const facts: FindingFacts = {
+    generation: ref.generation,
+    id: ref.id,
+    productArn: ref.productArn,
+    accountId,
+    controlId: ref.controlId ?? 'IAM.5',
+    resourceIds: [`arn:aws:iam::${accountId}:user/${userName}`],
+    recordState: 'ACTIVE',
+    workflowStatus: ref.workflowStatus ?? 'NEW',
+    ...overrides,
+  };
+  deps.hub.set(findingKey(ref), facts);
+  return facts;
 }

@@ -147,10 +147,14 @@ export function createFakeIam(accountId = '111111111111'): FakeIam {
       if (!key) throw awsError('NoSuchEntity');
       (key as { status: string }).status = 'Inactive';
     },
-    async findUserById(userId) {
+    async getUser(userName) {
+      await op('GetUser');
+      const found = users.get(userName);
+      return found ? { userName: found.userName, userId: found.userId, arn: found.arn } : undefined;
+    },
+    async listUsers() {
       await op('ListUsers');
-      const found = [...users.values()].find((u) => u.userId === userId);
-      return found ? { userName: found.userName, arn: found.arn } : undefined;
+      return [...users.values()].map((u) => ({ userName: u.userName, userId: u.userId, arn: u.arn }));
     },
     async enableMfaDevice(userName, serialNumber, code1, code2) {
       await op('EnableMFADevice');

@@ -168,6 +168,15 @@ export function expectEndState(
           'access keys active',
         );
         break;
+      case 'codes': {
+        // Enabled from its codes, or (stale codes) left as it was: never half-done, never another device.
+        const enabled =
+          JSON.stringify(state.mfaSerialNumbers) === JSON.stringify([user.device?.serialNumber]);
+        check(enabled || state.mfaSerialNumbers.length === 0, 'its own device or none');
+        check(remediationTags(state.tags).length === 0, 'no remediation tags');
+        check(state.attachedPolicyArns.length === 0, 'no guard');
+        break;
+      }
       case 'custodial': {
         const serial = ourSerial(user.userName, user.accountId);
         check(remediationTags(state.tags).length === 0, 'no remediation tags');
@@ -265,6 +274,12 @@ export function expectSideEffectsOnce(
         );
       }
       if (got.AttachUserPolicy) problems.push(`${key}: guard attached`);
+      continue;
+    } else if (user.kind === 'codes') {
+      // Its own device enabled at most once, and nothing else written.
+      if ((got.EnableMFADevice ?? 0) > 1) problems.push(`${key}: EnableMFADevice ×${got.EnableMFADevice}`);
+      const others = Object.keys(got).filter((op) => op !== 'EnableMFADevice');
+      if (others.length > 0) problems.push(`${key}: writes ${JSON.stringify(got)}`);
       continue;
     } else expected = {};
     if (JSON.stringify(Object.entries(got).sort()) !== JSON.stringify(Object.entries(expected).sort())) {

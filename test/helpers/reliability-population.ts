@@ -1,16 +1,18 @@
 /**
  * The reliability suite's population: users in two accounts, each with a story that decides its
  * outcomes and its IAM end state — lacking MFA, compliant, exempt, programmatic only, contained earlier and
- * enrolled since, enrolled custodially, or gone — and the messages that report them, as they reach the
- * queue: Security Hub events of several findings, bare findings, Config changes, task messages, twin findings
- * of a second standard, and malformed bodies. Everything is drawn from a seeded PRNG, so a seed replays a run.
+ * enrolled since, enrolled custodially, enrolling with codes from their own device, or gone — and the messages
+ * that report them, as they reach the queue: Security Hub events of several findings, bare findings, Config
+ * changes, task messages, twin findings of a second standard, malformed bodies, and attempts to enable an
+ * attacker's device on a user who has MFA. Everything is drawn from a seeded PRNG, so a seed replays a run.
  */
-import { AttachUserPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { AttachUserPolicyCommand, CreateVirtualMFADeviceCommand, IAMClient } from '@aws-sdk/client-iam';
 import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { expect } from 'vitest';
 import type { ClientOptions } from '../../src/aws/clients.ts';
 import { guardPolicyArn, type OutcomeName, TAGS } from '../../src/core/model.ts';
+import { consecutiveCodes } from '../../src/core/totp.ts';
 import { createPrng } from '../../src/local/cloud/faults.ts';
 import type { LocalCloud } from '../../src/local/cloud/server.ts';
 import {
@@ -34,6 +36,7 @@ export type UserKind =
   | 'programmatic'
   | 'enrolled'
   | 'custodial'
+  | 'codes'
   | 'missing';
 
 /**
@@ -47,6 +50,8 @@ export const EXPECTED_OUTCOMES: Readonly<Record<UserKind, readonly OutcomeName[]
   programmatic: ['not-applicable'],
   enrolled: ['remediated', 'already-compliant'],
   custodial: ['remediated', 'already-compliant'],
+  // Codes are valid for about a minute: a task retried after the clock moved on has stale codes.
+  codes: ['remediated', 'invalid-code'],
   missing: ['user-not-found'],
 };
 
@@ -56,6 +61,8 @@ export interface PlannedUser {
   readonly kind: UserKind;
   /** Set once seeded (Config events name users by id). */
   userId?: string;
+  /** `codes` users: the virtual device they created (named after them), once seeded. */
+  device?: { readonly serialNumber: string; readonly seed: string };
 }
 
 /** One finding or task of a message, about one user. */
@@ -82,6 +89,8 @@ export interface PopulationOptions {
    * for all other kinds together. Default 0: none.
    */
   readonly custodial?: number;
+  /** Weight of users who submit `enrollment-codes` from a device of their own. Default 0: none. */
+  readonly codes?: number;
 }
 
 const WEIGHTS: readonly [UserKind, number][] = [
@@ -101,8 +110,8 @@ function shuffle<T>(random: () => number, items: T[]): T[] {
   return items;
 }
 
-function chooseKind(random: () => number, custodial: number): UserKind {
-  const weights: readonly [UserKind, number][] = [...WEIGHTS, ['custodial', custodial]];
+function chooseKind(random: () => number, custodial: number, codes: number): UserKind {
+  const weights: readonly [UserKind, number][] = [...WEIGHTS, ['custodial', custodial], ['codes', codes]];
   let draw = random() * weights.reduce((sum, [, w]) => sum + w, 0);
   for (const [kind, weight] of weights) {
     draw -= weight;
@@ -117,7 +126,7 @@ export function planPopulation(options: PopulationOptions): PlannedUser[] {
   const users: PlannedUser[] = [];
   // About one in ten users lacking MFA is reported twice (Security Hub re-imports the same finding).
   while (users.length * 1.05 < options.findings) {
-    const kind = chooseKind(random, options.custodial ?? 0);
+    const kind = chooseKind(random, options.custodial ?? 0, options.codes ?? 0);
     const accountId = random() < 0.7 ? MAIN_ACCOUNT : MEMBER_ACCOUNT;
     users.push({ accountId, userName: `${kind}-${users.length}`, kind });
   }
@@ -137,6 +146,25 @@ function findingFor(user: PlannedUser, twin = false): Record<string, unknown> {
       ? { generatorId: 'cis-aws-foundations-benchmark/v/1.4.0/1.10' }
       : { controlId: controlFor(user) }),
   });
+}
+
+/**
+ * Attempts to enable a device the sender holds on a user who already has MFA (AWS-2023-001): each must be
+ * rejected and parked, and the user left untouched.
+ */
+function hijackBodies(users: readonly PlannedUser[], count: number): string[] {
+  const victims = users.filter((u) => u.kind === 'compliant');
+  return victims.slice(0, count).map((victim, i) =>
+    JSON.stringify(
+      makeTask('enrollment-codes', {
+        accountId: victim.accountId,
+        userName: victim.userName,
+        serialNumber: `arn:aws:iam::${victim.accountId}:mfa/attacker-${i}`,
+        code1: '123456',
+        code2: '654321',
+      }),
+    ),
+  );
 }
 
 /** Malformed bodies, all different, each to be rejected with a reason and parked. */
@@ -169,7 +197,18 @@ export function buildMessages(users: readonly PlannedUser[], seed: number): Plan
   const reported: PlannedUser[] = [];
   for (const user of users) {
     const draw = random();
-    if (user.kind === 'no-mfa' && user.userId && draw < 0.08) {
+    if (user.kind === 'codes') {
+      // Codes for the current 30-second step and the one before, as a person would type them now.
+      const [code1, code2] = consecutiveCodes(user.device?.seed ?? '', Date.now());
+      const task = makeTask('enrollment-codes', {
+        accountId: user.accountId,
+        userName: user.userName,
+        serialNumber: user.device?.serialNumber,
+        code1,
+        code2,
+      });
+      single(draw < 0.5 ? task : wrapInSns(task), user);
+    } else if (user.kind === 'no-mfa' && user.userId && draw < 0.08) {
       single(makeConfigEvent({ accountId: user.accountId, resourceId: user.userId }), user);
     } else if (user.kind === 'enrolled' && user.userId && draw < 0.1) {
       single(
@@ -223,9 +262,10 @@ export function buildMessages(users: readonly PlannedUser[], seed: number): Plan
       invalid: false,
     });
   }
+  const invalidCount = Math.max(3, Math.round((events.length + singles.length) * 0.04));
   const others = [
     ...singles,
-    ...malformedBodies(Math.max(3, Math.round((events.length + singles.length) * 0.04))).map(
+    ...[...malformedBodies(invalidCount), ...hijackBodies(users, Math.ceil(invalidCount / 3))].map(
       (body): PlannedMessage => ({ body, items: [], invalid: true }),
     ),
   ];
@@ -284,6 +324,16 @@ export async function seedPopulation(
       await iam.send(
         new AttachUserPolicyCommand({ UserName: u.userName, PolicyArn: guardPolicyArn(accountId) }),
       );
+    }
+    // A `codes` user created a virtual device named after them (as the guard lets them), seed in hand.
+    for (const u of seeded.filter((s) => s.kind === 'codes')) {
+      const { VirtualMFADevice: device } = await iam.send(
+        new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: u.userName, Path: '/' }),
+      );
+      u.device = {
+        serialNumber: device?.SerialNumber ?? '',
+        seed: new TextDecoder().decode(device?.Base32StringSeed),
+      };
     }
     iam.destroy();
   }

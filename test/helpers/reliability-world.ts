@@ -16,7 +16,12 @@ import type { BatchResult } from '../../src/core/batch.ts';
 import type { Outcome } from '../../src/core/model.ts';
 import { type LocalCloud, startLocalCloud } from '../../src/local/cloud/server.ts';
 import { DEMO_EXTERNAL_ID, deployLocalOrganisation } from '../../src/local/member-role.ts';
-import { drainQueue, type LocalPipeline, provisionPipeline } from '../../src/local/pipeline.ts';
+import {
+  drainQueue,
+  type LocalPipeline,
+  type PipelineOptions,
+  provisionPipeline,
+} from '../../src/local/pipeline.ts';
 import type { Logger } from '../../src/logger.ts';
 import { createRuntime } from '../../src/runtime.ts';
 import { createPoller, type Poller } from '../../src/worker/poller.ts';
@@ -88,6 +93,8 @@ export async function startWorld(options: {
   services: readonly string[];
   latencyMs?: number;
   onExchange?: (exchange: WireExchange) => void;
+  /** The queues' settings (e.g. a smaller MAX_RECEIVE_COUNT). */
+  pipeline?: PipelineOptions;
 }): Promise<World> {
   const clock = createTestClock();
   const cloud = await startLocalCloud({
@@ -106,7 +113,7 @@ export async function startWorld(options: {
     credentials: { accessKeyId: 'setup', secretAccessKey: 'setup' },
     maxAttempts: 3,
   };
-  const pipeline = await provisionPipeline(direct);
+  const pipeline = await provisionPipeline(direct, options.pipeline);
   cloud.seed({ accountId: MEMBER_ACCOUNT });
   const organisation = await deployLocalOrganisation(direct, {
     managementAccountId: MAIN_ACCOUNT,
@@ -222,6 +229,7 @@ export function createInProcessWorker(
     log: options.log,
     clientOptions: { ...world.worker.options, endpoint: world.tap.url },
     now: () => new Date(world.clock.now()),
+    totpNow: () => world.clock.now(),
   });
   return createPoller({
     sqs: runtime.sqs,

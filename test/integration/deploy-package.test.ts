@@ -4,7 +4,7 @@
  * sources, this suite packages itself (about 5 seconds, no AWS credentials or network needed).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,18 +17,22 @@ import {
   CONFIG_COMPLIANCE_PATTERN,
   SECURITY_HUB_FINDINGS_PATTERN,
 } from '../../src/policies/event-patterns.ts';
+import { QUEUE_POLICY } from '../../src/policies/resource-policies.ts';
 import {
   ACCOUNT_POLICY,
   CENTRAL_POLICY,
   ESCALATION_CONSOLE_POLICY,
   ESCALATION_KEYS_POLICY,
   ESCROW_KMS_POLICY,
+  MEMBER_ACCESS_POLICY,
   NOTIFY_POLICY,
+  SWEEP_ORGANIZATION_POLICY,
+  SWEEP_POLICY,
 } from '../../src/policies/worker-permissions.ts';
+import { loadPackagedTemplate, PACKAGE_OUTPUT } from '../helpers/packaged-template.ts';
 import { readZip } from '../helpers/zip.ts';
 
-const OUTPUT = join(ROOT, '.serverless');
-const TEMPLATE = join(OUTPUT, 'cloudformation-template-update-stack.json');
+const OUTPUT = PACKAGE_OUTPUT;
 const FUNCTIONS = ['remediate', 'sweep'] as const;
 /** Contract §5 plus the variables later issues added; each must reach both functions. */
 const ENVIRONMENT = [
@@ -60,16 +64,6 @@ const ENVIRONMENT = [
 /** Bundles stay well under Lambda's limits and load fast; today about 1.3 MB each. */
 const MAX_BUNDLE_BYTES = 5 * 1024 * 1024;
 
-function isStale(): boolean {
-  if (!existsSync(TEMPLATE)) return true;
-  const built = statSync(TEMPLATE).mtimeMs;
-  const sources = [
-    join(ROOT, 'serverless.yml'),
-    ...readdirSync(join(ROOT, 'deploy')).map((file) => join(ROOT, 'deploy', file)),
-  ];
-  return sources.some((source) => statSync(source).mtimeMs > built);
-}
-
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON, asserted on rather than typed
 type Json = any;
 type Resource = { Type: string; Condition?: string; DependsOn?: string[]; Properties: Record<string, Json> };
@@ -77,10 +71,7 @@ let template: Template & { Resources: Record<string, Resource> };
 let evaluator: ReturnType<typeof createEvaluator>;
 
 beforeAll(() => {
-  if (isStale()) {
-    execFileSync('npm', ['run', 'package', '--silent'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
-  }
-  template = JSON.parse(readFileSync(TEMPLATE, 'utf8'));
+  template = loadPackagedTemplate<typeof template>();
   evaluator = createEvaluator(template);
 }, 150_000);
 
@@ -94,13 +85,16 @@ const fn = (name: string) => resource(`${name[0]?.toUpperCase()}${name.slice(1)}
 const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
 
 describe('packaged template: functions', () => {
-  it.each(FUNCTIONS)('%s runs Node.js 22 on arm64 with the worker role and retained logs', (name) => {
+  it.each([
+    ['remediate', 'WorkerRole'],
+    ['sweep', 'SweepRole'],
+  ])('%s runs Node.js 22 on arm64 with its own role (%s) and retained logs', (name, role) => {
     const { Properties } = fn(name);
     expect(Properties).toMatchObject({
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       Handler: `handlers/${name}.handler`,
-      Role: getAtt('WorkerRole'),
+      Role: getAtt(role),
     });
     const logGroup = resource(`${name[0]?.toUpperCase()}${name.slice(1)}LogGroup`);
     expect(logGroup.Properties.RetentionInDays).toEqual({ Ref: 'LogRetentionDays' });
@@ -158,7 +152,7 @@ describe('packaged template: functions', () => {
 });
 
 describe('packaged template: queues, topic, rules, alarm', () => {
-  it('gives the queue a visibility timeout of at least six times the function timeout, and SSE', () => {
+  it('gives the queue a visibility timeout of at least six times the function timeout', () => {
     const queue = resource('RemediationQueue').Properties;
     const timeout = fn('remediate').Properties.Timeout as number;
     const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]?.[1].Properties;
@@ -167,8 +161,32 @@ describe('packaged template: queues, topic, rules, alarm', () => {
     expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout + window);
     // Whatever window a deployment chooses within the parameter's bounds.
     expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout + maxWindow);
-    expect(queue.SqsManagedSseEnabled).toBe(true);
-    expect(resource('DeadLetterQueue').Properties.SqsManagedSseEnabled).toBe(true);
+  });
+
+  it('encrypts both queues and the topic with KMS: the stack’s own rotating key, or the one given', () => {
+    const encrypted = (parameters: Record<string, string>) => {
+      const resources = createEvaluator(template, {
+        parameters,
+        attributes: { 'MessageKey.Arn': 'stack-key' },
+      }).resources();
+      return {
+        keys: ['RemediationQueue', 'DeadLetterQueue', 'OutcomeTopic'].map(
+          (id) => resources[id]?.Properties.KmsMasterKeyId,
+        ),
+        created: 'MessageKey' in resources,
+        rotation: resources.MessageKey?.Properties.EnableKeyRotation,
+      };
+    };
+    expect(encrypted({})).toEqual({
+      keys: ['stack-key', 'stack-key', 'stack-key'],
+      created: true,
+      rotation: true,
+    });
+    const given = 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    expect(encrypted({ KmsKeyArn: given })).toEqual({ keys: [given, given, given], created: false });
+    for (const id of ['RemediationQueue', 'DeadLetterQueue']) {
+      expect(resource(id).Properties.SqsManagedSseEnabled).toBeUndefined();
+    }
   });
 
   it('redrives to the dead-letter queue after exactly MAX_RECEIVE_COUNT receives', () => {
@@ -202,12 +220,13 @@ describe('packaged template: queues, topic, rules, alarm', () => {
   it('lets only the stack’s rules send to the queue (aws:SourceArn), over TLS only', () => {
     const policy = resource('QueuePolicy').Properties;
     expect(policy.Queues).toEqual([{ Ref: 'RemediationQueue' }, { Ref: 'DeadLetterQueue' }]);
+    expect(policy.PolicyDocument).toEqual(QUEUE_POLICY);
     const statements = evaluator.evaluate(policy.PolicyDocument) as { Statement: Json[] };
     const allows = statements.Statement.filter((s) => s.Effect === 'Allow');
     expect(allows.length).toBeGreaterThan(0);
     for (const statement of allows) {
       expect(statement.Principal).toEqual({ Service: 'events.amazonaws.com' });
-      expect(statement.Action).toBe('sqs:SendMessage');
+      expect(statement.Action).toEqual(['sqs:SendMessage']);
       expect(statement.Condition).toEqual({
         ArnEquals: { 'aws:SourceArn': ['<GetAtt:SecurityHubFindingsRule.Arn>'] },
       });
@@ -251,9 +270,13 @@ describe('packaged template: queues, topic, rules, alarm', () => {
 });
 
 describe('packaged template: IAM', () => {
-  const rolePolicies = (parameters: Record<string, string> = {}) => {
-    const resources = createEvaluator(template, { parameters }).resources();
-    return resources.WorkerRole?.Properties.Policies as Array<{ PolicyName: string; PolicyDocument: Json }>;
+  const rolePolicies = (
+    parameters: Record<string, string> = {},
+    conditions: Record<string, boolean> = {},
+    role = 'WorkerRole',
+  ) => {
+    const resources = createEvaluator(template, { parameters, conditions }).resources();
+    return resources[role]?.Properties.Policies as Array<{ PolicyName: string; PolicyDocument: Json }>;
   };
 
   it('creates the guard policy under the reference name and path, with the shared document', () => {
@@ -314,13 +337,45 @@ describe('packaged template: IAM', () => {
     });
   });
 
-  it('assumes only the member role, and the role can be used by Lambda only', () => {
-    const statements = rolePolicies().flatMap((p) => p.PolicyDocument.Statement);
-    const assume = statements.filter((s: Json) => s.Action.includes('sts:AssumeRole'));
-    expect(assume).toEqual([
-      expect.objectContaining({ Resource: `arn:aws:iam::*:role/${NAMES.memberRoleName}` }),
+  it('assumes only the member role, only inside its organisation, only when it has other accounts', () => {
+    const assumes = (crossAccount: boolean) =>
+      rolePolicies({}, { CrossAccount: crossAccount })
+        .flatMap((p) => p.PolicyDocument.Statement)
+        .filter((s: Json) => s.Action.includes('sts:AssumeRole'));
+    // allowedAccounts and sweepAccounts empty (the packaged default): this account only, no AssumeRole.
+    expect(evaluator.condition('CrossAccount')).toBe(false);
+    expect(assumes(false)).toEqual([]);
+    expect(assumes(true)).toEqual([
+      expect.objectContaining({
+        Resource: `arn:aws:iam::*:role/${NAMES.memberRoleName}`,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the IAM policy variable, after Fn::Sub
+        Condition: { StringEquals: { 'aws:ResourceOrgID': '${aws:PrincipalOrgID}' } },
+      }),
     ]);
+    expect(rolePolicies({}, { CrossAccount: true }).map((p) => p.PolicyName)).toContain(
+      'mfa-remediation-member-access',
+    );
     const trust = resource('WorkerRole').Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust).toEqual([
+      expect.objectContaining({ Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+    ]);
+  });
+
+  it('gives the sweep its own role: enqueue and list accounts, no IAM action at all', () => {
+    const evaluate = (document: unknown) => createEvaluator(template).evaluate(document);
+    expect(rolePolicies({}, {}, 'SweepRole')).toEqual([
+      { PolicyName: 'mfa-remediation-sweep', PolicyDocument: evaluate(SWEEP_POLICY) },
+    ]);
+    expect(rolePolicies({}, { SweepOrganization: true }, 'SweepRole').map((p) => p.PolicyDocument)).toEqual([
+      evaluate(SWEEP_POLICY),
+      evaluate(SWEEP_ORGANIZATION_POLICY),
+    ]);
+    const actions = JSON.stringify(rolePolicies({}, { SweepOrganization: true }, 'SweepRole'));
+    expect(actions).not.toMatch(/"(iam|sts|secretsmanager|securityhub):/);
+    expect(JSON.stringify(rolePolicies({}, { CrossAccount: true }))).toContain(
+      JSON.stringify(evaluate(MEMBER_ACCESS_POLICY)),
+    );
+    const trust = resource('SweepRole').Properties.AssumeRolePolicyDocument.Statement;
     expect(trust).toEqual([
       expect.objectContaining({ Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }),
     ]);

@@ -59,7 +59,7 @@ describe('submitted codes (enrollment-codes / resync-codes)', () => {
     const { iam } = await c.deps.accounts.forAccount(CLOUD_ACCOUNT);
     await iam.tagUser('bob', { [TAGS.state]: 'enrollment-required' });
     await iam.attachUserPolicy('bob', guardPolicyArn(CLOUD_ACCOUNT));
-    const device = await iam.createVirtualMfaDevice('bob-phone', '/');
+    const device = await iam.createVirtualMfaDevice('bob', '/');
     return { serial: device.serialNumber, seed: device.seedBase32 };
   }
 
@@ -129,11 +129,9 @@ describe('submitted codes (enrollment-codes / resync-codes)', () => {
     const c = createCloudDeps(cloud);
     const { serial, seed } = await bobWithDevice(c);
     cloud.seed({ accountId: CLOUD_ACCOUNT, users: [{ userName: 'alice', consolePassword: true }] });
-    await runWorkItem(
-      codesTask('enrollment-codes', 'alice', serial, consecutiveCodes(seed, Date.now())),
-      c.deps,
-      item(c),
-    );
+    // An administrator (not the worker, which refuses a device named for someone else) gave it to alice.
+    const { iam } = await c.deps.accounts.forAccount(CLOUD_ACCOUNT);
+    await iam.enableMfaDevice('alice', serial, ...consecutiveCodes(seed, Date.now()));
     const [outcome] = await runWorkItem(
       codesTask('enrollment-codes', 'bob', serial, consecutiveCodes(seed, Date.now())),
       c.deps,
@@ -146,7 +144,7 @@ describe('submitted codes (enrollment-codes / resync-codes)', () => {
   it('an unknown device: rejected; an unknown user: user-not-found', async () => {
     const c = createCloudDeps(cloud);
     await bobWithDevice(c);
-    const missing = `arn:aws:iam::${CLOUD_ACCOUNT}:mfa/nobody-device`;
+    const missing = `arn:aws:iam::${CLOUD_ACCOUNT}:mfa/elsewhere/bob`;
     const [unknownDevice] = await runWorkItem(
       codesTask('enrollment-codes', 'bob', missing, ['123456', '654321']),
       c.deps,

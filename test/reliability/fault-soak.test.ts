@@ -1,7 +1,8 @@
 /**
- * Fault soak: hundreds of findings about a mixed population, processed by the real poller through
- * real SDK clients against the local cloud while IAM conflicts, throttling and failing SNS publishes are
- * injected, after an SNS outage during the first batch. Tier 1 (p-retry) absorbs most conflicts; what
+ * Fault soak: hundreds of findings about a mixed population (custodial users and users submitting codes
+ * among them, and attempts to hijack an enrolled user's MFA), processed by the real poller through real SDK
+ * clients against the local cloud while IAM conflicts, throttling, failing SNS publishes, and faults of SQS,
+ * STS, Security Hub and Secrets Manager are injected, after an SNS outage during the first batch. Tier 1 (p-retry) absorbs most conflicts; what
  * outlives it, and every record whose outcomes could not be published, comes back through SQS visibility
  * backoff, which the test fast-forwards by moving the cloud's clock whenever everything left is backed off.
  * At the end: a terminal outcome for every finding, nothing lost, the dead-letter queue holding only the
@@ -40,6 +41,16 @@ const FAULTS = [
   'iam:*=Throttling:0.05',
   'sns:PublishBatch=InternalError:0.3',
   'sns:PublishBatch=KMSThrottling:0.1',
+  // A failed delete means the message comes back: everything must converge on a second delivery too.
+  'sqs:DeleteMessageBatch=InternalError:0.5',
+  'sqs:ReceiveMessage=InternalError:0.2',
+  'sqs:ChangeMessageVisibility=InternalError:0.3',
+  // Credentials into the member account: retried by the SDK, then through SQS.
+  'sts:AssumeRole=Throttling:0.7',
+  // Finding verification and updates are best effort: the IAM end state must not depend on them.
+  'securityhub:*=InternalError:0.4',
+  // The custodial escrow: a failure between creating and enabling a device is rolled back.
+  'secretsmanager:*=InternalError:0.4',
 ].join(',');
 /** An SNS outage, during the first batch only. */
 const OUTAGE = 'sns:PublishBatch=KMSThrottling:1';
@@ -63,14 +74,19 @@ afterAll(async () => {
 
 describe('fault soak', () => {
   it(
-    `every one of ${FINDINGS} findings reaches its terminal outcome under IAM and SNS faults, side effects once`,
+    `every one of ${FINDINGS} findings reaches its terminal outcome under faults of IAM, SNS, SQS, STS, Security Hub and Secrets Manager, side effects once`,
     async () => {
       onTestFailed(() => {
         console.error(`fault soak failed: RELIABILITY_SEED=${SEED} FAULTS=${FAULTS}`);
       });
       // Prepare: the population, seeded straight into the cloud; then the faults; then the worker.
       const { cloud, clock, pipeline, sqs } = world;
-      const { users, messages } = await populate(world, { findings: FINDINGS, seed: SEED });
+      const { users, messages } = await populate(world, {
+        findings: FINDINGS,
+        seed: SEED,
+        custodial: 10,
+        codes: 8,
+      });
       // The first batch meets an SNS outage on top of the faults: its records do their IAM work, cannot
       // publish, and must come back through tier 2 (which the random faults alone may not make happen).
       cloud.setFaults(`${FAULTS},${OUTAGE}`);
@@ -98,7 +114,13 @@ describe('fault soak', () => {
       const faults = cloud.stats().faults;
 
       // Assess.
-      const assessment = await assessRun(world, { users, messages, texts: linesOf('log', lines) });
+      // A failed DeleteMessageBatch redelivers a message: a rejected body may then be parked twice.
+      const assessment = await assessRun(world, {
+        users,
+        messages,
+        texts: linesOf('log', lines),
+        crashes: true,
+      });
       const tier1Retries = countConflictRetries(lines);
       console.log(
         `fault soak: ${describeRun({
@@ -124,6 +146,17 @@ describe('fault soak', () => {
         .reduce((n, [, v]) => n + v, 0);
       expect(iamFaults).toBeGreaterThan(0);
       expect(faults['sns:PublishBatch'] ?? 0).toBeGreaterThan(0);
+      for (const service of ['sqs', 'sts', 'securityhub', 'secretsmanager']) {
+        const fired = Object.entries(faults).filter(([key]) => key.startsWith(`${service}:`));
+        expect(
+          fired.reduce((n, [, v]) => n + v, 0),
+          `${service} faults`,
+        ).toBeGreaterThan(0);
+      }
+      // The population exercised what it claims: custodial enrolments and submitted codes.
+      expect(users.filter((u) => u.kind === 'custodial').length).toBeGreaterThan(0);
+      expect(users.filter((u) => u.kind === 'codes').length).toBeGreaterThan(0);
+      expect(assessment.secrets.count('code')).toBeGreaterThan(0);
       expect(tier1Retries).toBeGreaterThan(0);
       expect(stats.retried).toBeGreaterThanOrEqual(Math.min(10, messages.length));
       expect(rounds).toBeGreaterThan(0);

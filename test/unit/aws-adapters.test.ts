@@ -1,16 +1,29 @@
+import { createHash } from 'node:crypto';
 import {
   AttachUserPolicyCommand,
   ConcurrentModificationException,
   DetachUserPolicyCommand,
   GetLoginProfileCommand,
+  GetUserCommand,
   IAMClient,
   ListMFADevicesCommand,
   ListUsersCommand,
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
-import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import {
+  BatchUpdateFindingsCommand,
+  type BatchUpdateFindingsCommandInput,
+  GetFindingsCommand,
+  type GetFindingsCommandInput,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
-import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
@@ -19,8 +32,9 @@ import { createAccountAccess, createAssumedCredentials } from '../../src/aws/acc
 import { createIamAdapter } from '../../src/aws/iam.ts';
 import { createFindingsAdapter } from '../../src/aws/securityhub.ts';
 import { createSnsPublisher } from '../../src/aws/sns.ts';
-import { createQueueAdapter, queueUrlFromArn } from '../../src/aws/sqs.ts';
-import type { Outcome } from '../../src/core/model.ts';
+import { createQueueAdapter, fitForQueue, messageBytes, queueUrlFromArn } from '../../src/aws/sqs.ts';
+import type { FindingRef, Outcome } from '../../src/core/model.ts';
+import { type FindingsPort, findingKey } from '../../src/core/ports.ts';
 import { DependencyError, isRetryable } from '../../src/errors.ts';
 
 const iamMock = mockClient(IAMClient);
@@ -84,7 +98,7 @@ describe('IAM adapter', () => {
     await expect(iam().detachUserPolicy('bob', 'arn')).resolves.toBe('not-attached');
   });
 
-  it('resolves a user id by paging ListUsers', async () => {
+  it('lists every user, in pages of the largest size IAM serves', async () => {
     iamMock
       .on(ListUsersCommand, { Marker: undefined })
       .resolves({
@@ -96,8 +110,21 @@ describe('IAM adapter', () => {
       .resolves({
         Users: [{ UserName: 'b', UserId: 'AIDA2', Arn: 'arn:b', Path: '/', CreateDate: new Date() }],
       });
-    await expect(iam().findUserById('AIDA2')).resolves.toEqual({ userName: 'b', arn: 'arn:b' });
-    await expect(iam().findUserById('AIDA3')).resolves.toBeUndefined();
+    await expect(iam().listUsers()).resolves.toEqual([
+      { userName: 'a', userId: 'AIDA1', arn: 'arn:a' },
+      { userName: 'b', userId: 'AIDA2', arn: 'arn:b' },
+    ]);
+    expect(iamMock).toHaveReceivedCommandWith(ListUsersCommand, { MaxItems: 1000 });
+  });
+
+  it('GetUser gives the user id; an unknown user is undefined', async () => {
+    iamMock
+      .on(GetUserCommand, { UserName: 'a' })
+      .resolves({ User: { UserName: 'a', UserId: 'AIDA1', Arn: 'arn:a', Path: '/', CreateDate: new Date() } })
+      .on(GetUserCommand, { UserName: 'gone' })
+      .rejects(new NoSuchEntityException({ message: 'nope', $metadata: { httpStatusCode: 404 } }));
+    await expect(iam().getUser('a')).resolves.toEqual({ userName: 'a', userId: 'AIDA1', arn: 'arn:a' });
+    await expect(iam().getUser('gone')).resolves.toBeUndefined();
   });
 });
 
@@ -184,6 +211,53 @@ describe('SQS queue adapter', () => {
     });
   });
 
+  it('parks a body too large for the dead-letter queue as a truncated copy with the original digest', async () => {
+    // Prepare: a queue of the smallest size SQS allows, and a body that would fit only without attributes.
+    sqsMock
+      .on(GetQueueAttributesCommand)
+      .resolves({ Attributes: { MaximumMessageSize: '4096' } })
+      .on(SendMessageCommand)
+      .resolves({ MessageId: '1' });
+    const queue = createQueueAdapter(new SQSClient({ region: 'us-east-1' }), {
+      queueUrl: 'https://q/1/main',
+      deadLetterQueueUrl: 'https://q/1/dlq',
+    });
+    const body = `{"pad":"${'é'.repeat(1500)}"}`;
+    // Act
+    const result = await queue.park(body, 'x'.repeat(2000), { outcome: 'rejected' });
+    // Assess
+    expect(result).toBe('truncated');
+    const sent = sqsMock.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    const attributes = Object.fromEntries(
+      Object.entries(sent?.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
+    );
+    expect(messageBytes(sent?.MessageBody ?? '', attributes)).toBeLessThanOrEqual(4096);
+    expect(body.startsWith(sent?.MessageBody ?? '!')).toBe(true);
+    expect(attributes).toMatchObject({
+      truncated: 'true',
+      'original-bytes': String(Buffer.byteLength(body)),
+      'original-sha256': createHash('sha256').update(body).digest('hex'),
+      'rejection-reason': 'x'.repeat(1000),
+    });
+  });
+
+  it('without a dead-letter queue, parking is unavailable (not an error)', async () => {
+    const queue = createQueueAdapter(new SQSClient({ region: 'us-east-1' }), {
+      queueUrl: 'https://q/1/main',
+      deadLetterQueueUrl: undefined,
+    });
+    await expect(queue.park('raw', 'bad')).resolves.toBe('unavailable');
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('keeps a body that fits whole', () => {
+    expect(fitForQueue('abc', { a: 'b' }, 262_144)).toEqual({
+      body: 'abc',
+      attributes: { a: 'b' },
+      truncated: false,
+    });
+  });
+
   it('derives queue URLs from ARNs', () => {
     expect(queueUrlFromArn('arn:aws:sqs:eu-west-1:111111111111:work')).toBe(
       'https://sqs.eu-west-1.amazonaws.com/111111111111/work',
@@ -195,37 +269,132 @@ describe('SQS queue adapter', () => {
 });
 
 describe('Security Hub adapter', () => {
-  it('sets the workflow status with a note, in the finding region', async () => {
-    hubMock
-      .on(BatchUpdateFindingsCommand)
-      .resolves({ ProcessedFindings: [{ Id: 'f', ProductArn: 'p' }], UnprocessedFindings: [] });
+  const PRODUCT = 'arn:aws:securityhub:eu-west-1::product/aws/securityhub';
+  const ref = (id: string, region?: string): FindingRef => ({
+    generation: 'asff',
+    id,
+    productArn: PRODUCT,
+    ...(region ? { region } : {}),
+  });
+  const asff = (id: string, productArn = PRODUCT) => ({
+    SchemaVersion: '2018-10-08',
+    Id: id,
+    ProductArn: productArn,
+    GeneratorId: 'security-control/IAM.5',
+    AwsAccountId: '111111111111',
+    CreatedAt: '2026-11-20T08:00:00.000Z',
+    UpdatedAt: '2026-11-20T08:00:00.000Z',
+    Title: 't',
+    Description: 'd',
+    Severity: { Label: 'MEDIUM' as const },
+    Types: [],
+    Compliance: { Status: 'FAILED' as const, SecurityControlId: 'IAM.5' },
+    Resources: [{ Type: 'AwsIamUser', Id: 'arn:aws:iam::111111111111:user/bob' }],
+    RecordState: 'ACTIVE' as const,
+    Workflow: { Status: 'NEW' as const },
+  });
+
+  it('describes findings with Id filters of at most 20 values, per Region, following NextToken', async () => {
+    // Prepare: 45 findings in one Region, one in another; the first call has a second page.
+    const ids = Array.from({ length: 45 }, (_, i) => `f${i}`);
+    hubMock.on(GetFindingsCommand).callsFake((input: GetFindingsCommandInput) => {
+      const wanted = (input.Filters?.Id ?? []).map((f) => f.Value as string);
+      if (wanted[0] === 'f0' && !input.NextToken) {
+        return { Findings: wanted.slice(0, 10).map((id) => asff(id)), NextToken: 'page-2' };
+      }
+      return { Findings: (input.NextToken ? wanted.slice(10) : wanted).map((id) => asff(id)) };
+    });
     const regions: (string | undefined)[] = [];
     const adapter = createFindingsAdapter((region) => {
       regions.push(region);
       return new SecurityHubClient({ region: region ?? 'us-east-1' });
     });
-    await expect(
-      adapter.updateWorkflow({ id: 'f', productArn: 'p', region: 'eu-west-1' }, 'NOTIFIED', 'note'),
-    ).resolves.toBe('applied');
-    expect(regions).toEqual(['eu-west-1']);
-    expect(hubMock).toHaveReceivedCommandWith(BatchUpdateFindingsCommand, {
-      FindingIdentifiers: [{ Id: 'f', ProductArn: 'p' }],
-      Workflow: { Status: 'NOTIFIED' },
-      Note: { Text: 'note', UpdatedBy: 'mfa-remediation' },
+    // Act
+    const facts = await adapter.describe([...ids.map((id) => ref(id, 'eu-west-1')), ref('g', 'us-east-2')]);
+    // Assess
+    expect(facts.size).toBe(46);
+    expect(facts.get(findingKey(ref('f7')))).toEqual({
+      generation: 'asff',
+      id: 'f7',
+      productArn: PRODUCT,
+      accountId: '111111111111',
+      controlId: 'IAM.5',
+      resourceIds: ['arn:aws:iam::111111111111:user/bob'],
+      recordState: 'ACTIVE',
+      workflowStatus: 'NEW',
     });
+    const calls = hubMock.commandCalls(GetFindingsCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => c.Filters?.Id?.length)).toEqual([20, 20, 20, 5, 1]);
+    expect(calls.every((c) => (c.Filters?.Id ?? []).every((f) => f.Comparison === 'EQUALS'))).toBe(true);
+    expect(new Set(regions)).toEqual(new Set(['eu-west-1', 'us-east-2']));
   });
 
-  it('reports findings Security Hub does not know', async () => {
-    hubMock.on(BatchUpdateFindingsCommand).resolves({
-      ProcessedFindings: [],
-      UnprocessedFindings: [
-        { FindingIdentifier: { Id: 'f', ProductArn: 'p' }, ErrorCode: 'FindingNotFound', ErrorMessage: 'x' },
-      ],
-    });
+  it('leaves out a finding Security Hub holds under another product than the one named', async () => {
+    hubMock
+      .on(GetFindingsCommand)
+      .resolves({ Findings: [asff('f', 'arn:aws:securityhub:eu-west-1::product/x/y')] });
     const adapter = createFindingsAdapter(() => new SecurityHubClient({ region: 'us-east-1' }));
-    await expect(adapter.updateWorkflow({ id: 'f', productArn: 'p' }, 'RESOLVED', 'n')).resolves.toBe(
-      'not-found',
-    );
+    expect((await adapter.describe([ref('f')])).size).toBe(0);
+  });
+
+  it('updates in as few calls as possible: one per status and note, 100 identifiers each', async () => {
+    hubMock.on(BatchUpdateFindingsCommand).callsFake((input: BatchUpdateFindingsCommandInput) => ({
+      ProcessedFindings: input.FindingIdentifiers?.filter((f) => f.Id !== 'gone'),
+      UnprocessedFindings: input.FindingIdentifiers?.filter((f) => f.Id === 'gone').map((f) => ({
+        FindingIdentifier: f,
+        ErrorCode: 'FindingNotFound',
+        ErrorMessage: 'Finding Not Found',
+      })),
+    }));
+    const adapter = createFindingsAdapter(() => new SecurityHubClient({ region: 'us-east-1' }));
+    const notified = Array.from({ length: 150 }, (_, i) => ({
+      ref: ref(`n${i}`),
+      status: 'NOTIFIED' as const,
+      note: 'contained',
+    }));
+    const results = await adapter.update([
+      ...notified,
+      { ref: ref('r1'), status: 'RESOLVED', note: 'done' },
+      { ref: ref('gone'), status: 'RESOLVED', note: 'done' },
+    ]);
+    const calls = hubMock.commandCalls(BatchUpdateFindingsCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => [c.Workflow?.Status, c.FindingIdentifiers?.length])).toEqual([
+      ['NOTIFIED', 100],
+      ['NOTIFIED', 50],
+      ['RESOLVED', 2],
+    ]);
+    expect(calls[2]?.Note).toEqual({ Text: 'done', UpdatedBy: 'mfa-remediation' });
+    expect(results.get(findingKey(ref('n149')))).toBe('applied');
+    expect(results.get(findingKey(ref('gone')))).toBe('not-found');
+  });
+
+  it('reports a refused update per finding, with Security Hub’s reason', async () => {
+    hubMock
+      .on(BatchUpdateFindingsCommand)
+      .rejects(Object.assign(new Error('no'), { name: 'AccessDeniedException' }));
+    const adapter = createFindingsAdapter(() => new SecurityHubClient({ region: 'us-east-1' }));
+    const results = await adapter.update([{ ref: ref('f'), status: 'RESOLVED', note: 'n' }]);
+    expect(results.get(findingKey(ref('f')))).toEqual({ failed: expect.stringContaining('AccessDenied') });
+  });
+
+  it('hands OCSF findings to the adapter given for them, and refuses them without one', async () => {
+    const ocsfRef: FindingRef = { generation: 'ocsf', id: 'u1', productArn: 'p' };
+    const seen: FindingRef[] = [];
+    const ocsf: FindingsPort = {
+      describe: async (refs) => {
+        seen.push(...refs);
+        return new Map();
+      },
+      update: async (changes) => new Map(changes.map((c) => [findingKey(c.ref), 'applied' as const])),
+    };
+    const client = () => new SecurityHubClient({ region: 'us-east-1' });
+    await createFindingsAdapter(client, { ocsf }).describe([ocsfRef]);
+    expect(seen).toEqual([ocsfRef]);
+    expect(hubMock.commandCalls(GetFindingsCommand)).toHaveLength(0);
+    const refused = await createFindingsAdapter(client).update([
+      { ref: ocsfRef, status: 'RESOLVED', note: 'n' },
+    ]);
+    expect(refused.get(findingKey(ocsfRef))).toEqual({ failed: 'ocsf findings are not supported' });
   });
 });
 

@@ -145,7 +145,7 @@ describe('guided enrolment session', () => {
   it('an existing device already enabled: offers and performs a resync', async () => {
     // Prepare: bob's device enabled by an earlier session.
     const deps2 = setup();
-    const serial = 'arn:aws:iam::111111111111:mfa/bob-phone';
+    const serial = 'arn:aws:iam::111111111111:mfa/bob';
     deps2.iam.virtualDevices.set(serial, { seed: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' });
     await runWorkItem(
       {

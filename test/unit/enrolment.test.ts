@@ -7,7 +7,7 @@ import { runWorkItem } from '../../src/core/workflow.ts';
 import { expectNoSecrets } from '../helpers/custodial.ts';
 import { ACCOUNT, createTestDeps, itemContext, type TestDeps } from '../helpers/deps.ts';
 
-const SERIAL = `arn:aws:iam::${ACCOUNT}:mfa/bob-phone`;
+const SERIAL = `arn:aws:iam::${ACCOUNT}:mfa/bob`;
 
 function codes(type: 'enrollment-codes' | 'resync-codes', code1: string, code2: string): WorkItem {
   return {

@@ -91,10 +91,16 @@ describe('MfaRemediationGuard (policy simulator)', () => {
     expect(result).toBe('Allowed');
   });
 
-  it('allows creating a virtual device with any name the user chooses', async () => {
-    for (const device of ['alice', 'alice-phone', 'my-yubikey-2']) {
-      const resource = `arn:aws:iam::${ACCOUNT}:mfa/${device}`;
-      expect(await decide({ action: 'iam:CreateVirtualMFADevice', resource, mfa: false })).toBe('Allowed');
+  it('allows creating a virtual device named after the user, and no other name', async () => {
+    const create = (device: string) =>
+      decide({
+        action: 'iam:CreateVirtualMFADevice',
+        resource: `arn:aws:iam::${ACCOUNT}:mfa/${device}`,
+        mfa: false,
+      });
+    expect(await create('alice')).toBe('Allowed');
+    for (const device of ['alice-phone', 'my-yubikey-2', 'bob', 'mfa-remediation/alice']) {
+      expect(await create(device), device).toBe('ExplicitlyDenied');
     }
   });
 

@@ -3,6 +3,7 @@ import {
   ConcurrentModificationException,
   GetLoginProfileCommand,
   IAMClient,
+  ListAttachedUserPoliciesCommand,
   ListMFADevicesCommand,
   ListUserTagsCommand,
   TagUserCommand,
@@ -71,6 +72,8 @@ describe('handlers/remediate', () => {
       .resolves({ LoginProfile: { UserName: 'x', CreateDate: new Date() } })
       .on(TagUserCommand)
       .resolves({})
+      .on(ListAttachedUserPoliciesCommand)
+      .resolves({ AttachedPolicies: [] })
       .on(AttachUserPolicyCommand)
       .resolves({});
   });

@@ -148,6 +148,7 @@ describe('parseMessage', () => {
         userArn: 'arn:aws:iam::222222222222:user/alice',
         trigger: { source: 'security-hub', findingId: finding.Id, controlId: 'IAM.5', messageId: MESSAGE_ID },
         finding: {
+          generation: 'asff',
           id: finding.Id,
           productArn: 'arn:aws:securityhub:eu-west-1::product/aws/securityhub',
           controlId: 'IAM.5',
@@ -155,6 +156,7 @@ describe('parseMessage', () => {
           workflowStatus: 'NEW',
         },
         scope: 'console-users',
+        findingIndex: 0,
         detectedAt: '2026-11-20T08:00:00.000Z',
       });
     });

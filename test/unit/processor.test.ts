@@ -93,7 +93,7 @@ describe('processRecord', () => {
     const third = await processRecord(task(missing('bob'), { receiveCount: 3 }), deps, {
       allowedAccounts: [ACCOUNT],
       log: deps.log,
-      deadline: Date.now(),
+      deadline: Date.now() + 100,
     });
     expect(first).toMatchObject({ status: 'retry', visibilitySeconds: 30, outcomes: [] });
     expect(third).toMatchObject({ status: 'retry', visibilitySeconds: 120 });
@@ -107,7 +107,7 @@ describe('processRecord', () => {
     const result = await processRecord(task(missing('bob'), { receiveCount: 3 }), deps, {
       allowedAccounts: [ACCOUNT],
       log: deps.log,
-      deadline: Date.now(),
+      deadline: Date.now() + 100,
     });
     expect(result.status).toBe('retry');
     expect(deps.published).toHaveLength(1);
@@ -289,5 +289,75 @@ describe('processBatch', () => {
     });
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'late' }]);
     expect(deps.iam.totalCalls()).toBe(0);
+  });
+
+  it('checks the deadline between items: the rest goes on as a continuation, the done ones are not redone', async () => {
+    // Prepare: ten findings; IAM gets slow after the fourth user, so the deadline passes mid-record.
+    const deps = createTestDeps();
+    const names = Array.from({ length: 10 }, (_, i) => `u${i}`);
+    for (const name of names) deps.iam.addUser(name);
+    const findings = names.map((userName) => makeFinding({ userName, accountId: ACCOUNT }));
+    const body = JSON.stringify(makeSecurityHubEvent(findings, { kind: 'custom-action' }));
+    const deadline = Date.now() + 10_000;
+    const realNow = Date.now;
+    let done = 0;
+    const listTags = deps.iam.listUserTags.bind(deps.iam);
+    deps.iam.listUserTags = async (userName) => {
+      if (++done === 4) vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 20_000);
+      return listTags(userName);
+    };
+    // Act
+    const result = await processRecord({ messageId: 'orig', body, receiveCount: 1 }, deps, {
+      allowedAccounts: [ACCOUNT],
+      log: deps.log,
+      deadline,
+    });
+    vi.restoreAllMocks();
+    // Assess: four users done and reported, the other six handed on in a body of their own.
+    expect(result.status).toBe('acknowledged');
+    expect(deps.published.map((o) => o.userName)).toEqual(names.slice(0, 4));
+    expect(deps.requeued).toHaveLength(1);
+    const [continuation] = deps.requeued;
+    expect(continuation?.attributes).toEqual({ 'continues-message-id': 'orig' });
+    const rest = JSON.parse(continuation?.body ?? '{}');
+    expect(rest['detail-type']).toBe('Security Hub Findings - Custom Action');
+    expect(rest.detail.findings).toEqual(findings.slice(4));
+    // The continuation's outcomes name the original message; users 0-3 are not touched again.
+    deps.iam.calls.clear();
+    await processRecord(
+      { messageId: 'next', body: continuation?.body ?? '', receiveCount: 1, continues: 'orig' },
+      deps,
+      { allowedAccounts: [ACCOUNT], log: deps.log },
+    );
+    expect(deps.published.map((o) => o.userName)).toEqual(names);
+    expect(new Set(deps.published.map((o) => o.trigger.messageId))).toEqual(new Set(['orig']));
+    expect(deps.iam.calls.get('TagUser')).toBe(6);
+  });
+
+  it('a record with no item done by the deadline goes back to SQS at once, nothing published', async () => {
+    const deps = createTestDeps();
+    deps.iam.addUser('bob');
+    const body = JSON.stringify(makeSecurityHubEvent([makeFinding({ userName: 'bob', accountId: ACCOUNT })]));
+    const result = await processRecord({ messageId: 'm', body, receiveCount: 1 }, deps, {
+      allowedAccounts: [ACCOUNT],
+      log: deps.log,
+      deadline: Date.now() - 1,
+    });
+    expect(result).toMatchObject({ status: 'retry', visibilitySeconds: 0, outcomes: [] });
+    expect(deps.published).toEqual([]);
+    expect(deps.requeued).toEqual([]);
+    expect(deps.iam.totalCalls()).toBe(0);
+  });
+
+  it('without a dead-letter queue, a rejected body is acknowledged with its outcome, never looped', async () => {
+    const deps = createTestDeps();
+    (deps.queue as { park: unknown }).park = async () => 'unavailable';
+    const result = await processRecord({ messageId: 'x', body: 'not json', receiveCount: 1 }, deps, {
+      allowedAccounts: '*',
+      log: deps.log,
+    });
+    expect(result.status).toBe('acknowledged');
+    expect(result.parked).toBeUndefined();
+    expect(deps.published.map((o) => o.outcome)).toEqual(['rejected']);
   });
 });

@@ -16,8 +16,11 @@ import {
   ESCALATION_CONSOLE_POLICY,
   ESCALATION_KEYS_POLICY,
   ESCROW_KMS_POLICY,
+  MEMBER_ACCESS_POLICY,
   NOTIFY_POLICY,
   type PolicyDocument,
+  SWEEP_ORGANIZATION_POLICY,
+  SWEEP_POLICY,
 } from '../../src/policies/worker-permissions.ts';
 
 const ALL: Record<string, PolicyDocument> = {
@@ -26,6 +29,9 @@ const ALL: Record<string, PolicyDocument> = {
   escalationKeys: ESCALATION_KEYS_POLICY,
   escrowKms: ESCROW_KMS_POLICY,
   central: CENTRAL_POLICY,
+  memberAccess: MEMBER_ACCESS_POLICY,
+  sweep: SWEEP_POLICY,
+  sweepOrganization: SWEEP_ORGANIZATION_POLICY,
   notify: NOTIFY_POLICY,
 };
 const statements = Object.values(ALL).flatMap((document) => document.Statement);
@@ -39,7 +45,11 @@ const centralResources = Object.fromEntries(
 );
 const resolve = (accountId: string) =>
   createEvaluator(
-    { Resources: centralResources, Parameters: { MemberRoleName: { Default: NAMES.memberRoleName } } },
+    {
+      Resources: centralResources,
+      Parameters: { MemberRoleName: { Default: NAMES.memberRoleName }, KmsKeyArn: { Default: '' } },
+      Conditions: { HasKmsKey: false },
+    },
     { accountId, parameters: { EscrowKmsKeyArn: KEY_ARN, NotifyFrom: 'security@example.com' } },
   ).evaluate;
 
@@ -262,14 +272,15 @@ describe('worker permissions: meaning (policy simulator)', () => {
       accountId: MEMBER,
       parameters: { WorkerRoleArn: workerRoleArn, ExternalId: 'org-external-id' },
     }).resources().MemberRole?.Properties.AssumeRolePolicyDocument;
-    const assume = (role: string, externalId?: string) =>
+    const org = { 'aws:PrincipalOrgID': 'o-example', 'aws:ResourceOrgID': 'o-example' };
+    const assume = (role: string, externalId?: string, context: Record<string, string> = org) =>
       simulate({
-        policies: [CENTRAL_POLICY],
+        policies: [CENTRAL_POLICY, MEMBER_ACCESS_POLICY],
         principalAccount: CENTRAL,
         principal: workerRoleArn,
         action: 'sts:AssumeRole',
         resource: `arn:aws:iam::${MEMBER}:role/${role}`,
-        context: externalId ? { 'sts:ExternalId': externalId } : {},
+        context: { ...context, ...(externalId ? { 'sts:ExternalId': externalId } : {}) },
         resourcePolicy: trust,
       });
     // Act / Assess
@@ -277,9 +288,13 @@ describe('worker permissions: meaning (policy simulator)', () => {
     expect(await assume(NAMES.memberRoleName)).not.toBe('Allowed');
     expect(await assume(NAMES.memberRoleName, 'guessed')).not.toBe('Allowed');
     expect(await assume('OrganizationAccountAccessRole', 'org-external-id')).not.toBe('Allowed');
+    // A role of the same name in an account outside the organisation (or with no organisation at all).
+    const outside = { 'aws:PrincipalOrgID': 'o-example', 'aws:ResourceOrgID': 'o-attacker' };
+    expect(await assume(NAMES.memberRoleName, 'org-external-id', outside)).not.toBe('Allowed');
+    expect(await assume(NAMES.memberRoleName, 'org-external-id', {})).not.toBe('Allowed');
     // Another principal of the central account, even with the external id, is not trusted.
     const other = await simulate({
-      policies: [CENTRAL_POLICY],
+      policies: [CENTRAL_POLICY, MEMBER_ACCESS_POLICY],
       principalAccount: CENTRAL,
       principal: `arn:aws:iam::${CENTRAL}:role/SomeOtherRole`,
       action: 'sts:AssumeRole',

@@ -1,17 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkItem } from '../../src/core/model.ts';
+import type { FindingRef, WorkItem } from '../../src/core/model.ts';
 import { guardPolicyArn, TAGS } from '../../src/core/model.ts';
 import { runWorkItem } from '../../src/core/workflow.ts';
-import { ACCOUNT, createTestDeps, itemContext, NOW } from '../helpers/deps.ts';
+import { ACCOUNT, addFinding, createTestDeps as createDeps, itemContext, NOW } from '../helpers/deps.ts';
 
 const GUARD = guardPolicyArn(ACCOUNT);
-const FINDING = {
+const FINDING: FindingRef = {
+  generation: 'asff',
   id: 'arn:aws:securityhub:us-east-1:111111111111:security-control/IAM.5/finding/abc',
   productArn: 'arn:aws:securityhub:us-east-1::product/aws/securityhub',
   controlId: 'IAM.5',
   region: 'us-east-1',
   workflowStatus: 'NEW',
 };
+
+/** Test dependencies whose Security Hub holds FINDING, the IAM.5 finding of bob. */
+function createTestDeps(options?: Parameters<typeof createDeps>[0]) {
+  const deps = createDeps(options);
+  addFinding(deps, FINDING, 'bob');
+  return deps;
+}
 
 function work(overrides: Partial<WorkItem> = {}): WorkItem {
   return {
@@ -318,9 +326,10 @@ describe('enrolment workflow', () => {
       deps.iam.calls.clear();
       const [again] = await runWorkItem(work(), deps, itemContext(deps));
       expect(again?.outcome).toBe('escalated');
-      expect(again?.actions.filter((a) => a.result === 'applied').map((a) => a.action)).toEqual([
-        'update-finding',
-      ]);
+      // Security Hub already holds the escalation note: nothing to write anywhere.
+      expect(again?.actions.filter((a) => a.result === 'applied')).toEqual([]);
+      expect(again?.actions).toContainEqual({ action: 'update-finding', result: 'already-applied' });
+      expect(deps.findingCalls.update).toBe(1);
       expect(deps.iam.calls.get('UpdateAccessKey')).toBeUndefined();
     });
   });
@@ -363,7 +372,7 @@ describe('enrolment workflow', () => {
     it('a Security Hub failure is recorded on the action, not fatal', async () => {
       const deps = createTestDeps();
       deps.iam.addUser('bob');
-      (deps.findings as { updateWorkflow: unknown }).updateWorkflow = async () => {
+      (deps.findings as { update: unknown }).update = async () => {
         throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
       };
       const [outcome] = await runWorkItem(work(), deps, itemContext(deps));

@@ -36,11 +36,73 @@ export interface ParkedMessage {
   body: string;
 }
 
-const SECRET_KEYS = /"(code1|code2|AuthenticationCode1|AuthenticationCode2)"\s*:\s*"[^"]*"/g;
+const MASK = '******';
+/** Fields that hold authentication codes: the task's and the AWS CLI's (`--cli-input-json`) names. */
+const SECRET_FIELD = /^(?:code[12]|authenticationcode[12])$/i;
+/** Such a field's name as it appears in text, its quotes escaped to any depth (an SNS `Message` in an SNS `Message`). */
+const SECRET_KEY_TEXT = /(\\*")(code[12]|AuthenticationCode[12])\\*"\s*:\s*/gi;
 
-/** Masks authentication codes in a parked body, whether or not it is valid JSON. */
+/**
+ * Masks authentication codes in a parked body, in every form they come in: as strings or numbers, inside SNS
+ * envelopes (a JSON string holding JSON, escaped once per envelope), and in bodies that are not valid JSON
+ * (cut, or never JSON). A body without codes is returned exactly as it was.
+ */
 export function maskSecrets(body: string): string {
-  return body.replace(SECRET_KEYS, '"$1":"******"');
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const masked = maskValue(parsed);
+    return masked.changed ? JSON.stringify(masked.value) : body;
+  } catch {
+    return maskText(body);
+  }
+}
+
+function maskValue(value: unknown): { value: unknown; changed: boolean } {
+  if (typeof value === 'string') {
+    const trimmed = value.trimStart();
+    if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+      const inner = maskSecrets(value);
+      return { value: inner, changed: inner !== value };
+    }
+    const text = maskText(value);
+    return { value: text, changed: text !== value };
+  }
+  if (value === null || typeof value !== 'object') return { value, changed: false };
+  let changed = false;
+  const entries = Object.entries(value).map(([key, inner]) => {
+    if (SECRET_FIELD.test(key)) {
+      changed = true;
+      return [key, MASK] as const;
+    }
+    const masked = maskValue(inner);
+    changed ||= masked.changed;
+    return [key, masked.value] as const;
+  });
+  if (!changed) return { value, changed };
+  return { value: Array.isArray(value) ? entries.map(([, v]) => v) : Object.fromEntries(entries), changed };
+}
+
+/** Masks the value after each code field's name in text that is not (or no longer) valid JSON. */
+function maskText(text: string): string {
+  let result = '';
+  let last = 0;
+  for (const match of text.matchAll(SECRET_KEY_TEXT)) {
+    const start = (match.index ?? 0) + match[0].length;
+    const quote = match[1] ?? '"';
+    let end: number;
+    if (text.startsWith(quote, start)) {
+      // A string value: up to the closing quote escaped as deeply as the opening one.
+      const close = text.indexOf(quote, start + quote.length);
+      end = close < 0 ? text.length : close + quote.length;
+    } else {
+      // A number (or anything unquoted): up to the next delimiter.
+      const next = text.slice(start).search(/[,}\]\s\\]/);
+      end = next < 0 ? text.length : start + next;
+    }
+    result += `${text.slice(last, start)}${quote}${MASK}${quote}`;
+    last = end;
+  }
+  return result + text.slice(last);
 }
 
 /**
