@@ -217,22 +217,9 @@ describe('enroll', () => {
   it("enables a device in the serial number's account, through the member role, without --account", async () => {
     harness.seed(MEMBER, [{ userName: 'm-bob', consolePassword: true }]);
     const { CreateVirtualMFADeviceCommand, IAMClient } = await import('@aws-sdk/client-iam');
-    const { AssumeRoleCommand, STSClient } = await import('@aws-sdk/client-sts');
-    const sts = new STSClient(harness.clientOptions);
-    const { Credentials: c } = await sts.send(
-      new AssumeRoleCommand({
-        RoleArn: `arn:aws:iam::${MEMBER}:role/MfaRemediationMemberRole`,
-        RoleSessionName: 'cli-test',
-      }),
-    );
-    const memberIam = new IAMClient({
-      ...harness.clientOptions,
-      credentials: {
-        accessKeyId: c?.AccessKeyId ?? '',
-        secretAccessKey: c?.SecretAccessKey ?? '',
-        sessionToken: c?.SessionToken ?? '',
-      },
-    });
+    const { memberAdmin } = await import('../../src/local/member-role.ts');
+    // The member account's administrator creates the device, as a person setting it up would.
+    const memberIam = new IAMClient(await memberAdmin(harness.clientOptions, MEMBER));
     const device = await memberIam.send(
       new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'm-bob-phone' }),
     );
@@ -256,7 +243,8 @@ describe('enroll', () => {
         '--authentication-code2',
         code2,
       ],
-      { env: env() },
+      // The member role trusts the central worker role: enter the member account as its session.
+      { env: env(harness.workerEnv) },
     );
 
     expect(run.status, run.stderr).toBe(0);
@@ -266,7 +254,6 @@ describe('enroll', () => {
       userName: 'm-bob',
     });
     expect(harness.cloud.iam.getUser(MEMBER, 'm-bob')?.mfaSerialNumbers).toEqual([serial]);
-    sts.destroy();
     memberIam.destroy();
   });
 });

@@ -497,8 +497,9 @@ describe('packaged template: notifications, metrics, alarms and dashboard', () =
       Namespace: METRICS_NAMESPACE,
       MetricName: METRICS.outcomes,
       Dimensions: [{ Name: 'outcome', Value: 'failed' }],
-      Threshold: 1,
+      Threshold: { Ref: 'AlarmFailedOutcomes' },
     });
+    expect(evaluator.evaluate(alarms.FailedOutcomesAlarm?.Properties.Threshold)).toBe('1');
     expect(alarms.DeadLetterAgeAlarm?.Properties).toMatchObject({
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateAgeOfOldestMessage',
