@@ -296,3 +296,17 @@ export function describeRun(fields: Record<string, unknown>): string {
     .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
     .join(' ');
 }
+
+/** The worker role session's credentials as the environment variables the SDK reads (for worker processes). */
+export function workerCredentialsEnv(w: World): Record<string, string> {
+  const c = w.worker.options.credentials as {
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken?: string;
+  };
+  return {
+    AWS_ACCESS_KEY_ID: c.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
+    AWS_SESSION_TOKEN: c.sessionToken ?? '',
+  };
+}

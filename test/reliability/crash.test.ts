@@ -29,6 +29,7 @@ import {
   queueDepth,
   startWorld,
   type World,
+  workerCredentialsEnv,
 } from '../helpers/reliability-world.ts';
 import { linesOf } from '../helpers/secrets-scan.ts';
 import type { WireExchange } from '../helpers/wire-tap.ts';
@@ -72,20 +73,6 @@ interface WorkerLife {
 /** Decides, exchange by exchange, whether to kill the worker now (after the cloud answered, before it hears). */
 type KillPoint = (exchange: WireExchange) => boolean;
 
-/** The worker role session's credentials as the environment variables the SDK reads. */
-function workerCredentials(w: World): Record<string, string> {
-  const c = w.worker.options.credentials as {
-    accessKeyId: string;
-    secretAccessKey: string;
-    sessionToken?: string;
-  };
-  return {
-    AWS_ACCESS_KEY_ID: c.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
-    AWS_SESSION_TOKEN: c.sessionToken ?? '',
-  };
-}
-
 /** One life of the worker process, SIGKILLed at the first exchange `killPoint` picks (if any). */
 function runWorker(killPoint?: KillPoint): Promise<WorkerLife> {
   // No ambient AWS profile, endpoint or session may steer the worker anywhere but the tap.
@@ -115,7 +102,7 @@ function runWorker(killPoint?: KillPoint): Promise<WorkerLife> {
         ALLOWED_ACCOUNTS: `${MAIN_ACCOUNT},${MEMBER_ACCOUNT}`,
         AWS_REGION: 'us-east-1',
         ...world.worker.env,
-        ...workerCredentials(world),
+        ...workerCredentialsEnv(world),
         RELIABILITY_CLOCK_OFFSET_MS: String(clock.offsetMs),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

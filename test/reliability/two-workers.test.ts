@@ -28,6 +28,7 @@ import {
   readOutcomes,
   startWorld,
   type World,
+  workerCredentialsEnv,
 } from '../helpers/reliability-world.ts';
 
 const SEED = Number(process.env.RELIABILITY_SEED ?? 4_242_017);
@@ -79,8 +80,8 @@ function runWorker(): Promise<{ code: number | null; stderr: string }> {
         ALLOWED_ACCOUNTS: `${MAIN_ACCOUNT},${MEMBER_ACCOUNT}`,
         REMEDIATION_MODE: 'enforce',
         AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'worker',
-        AWS_SECRET_ACCESS_KEY: 'worker',
+        ...world.worker.env,
+        ...workerCredentialsEnv(world),
         RELIABILITY_CLOCK_OFFSET_MS: String(world.clock.offsetMs),
       },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -7,13 +7,13 @@
  * Through the real CLI worker and SDK against the local cloud, which checks TOTP codes as IAM does; the
  * attacker's devices are created with an unmodified IAM client. Assertions read the cloud's IAM state.
  */
+
 import { CreateVirtualMFADeviceCommand, IAMClient } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClientOptions } from '../../src/aws/clients.ts';
-import { NAMES } from '../../src/core/model.ts';
 import { consecutiveCodes } from '../../src/core/totp.ts';
 import { makeTask } from '../../src/local/findings.ts';
+import { memberAdmin } from '../../src/local/member-role.ts';
 import { ACCOUNT, type Harness, MEMBER, startHarness } from '../e2e/harness.ts';
 
 let harness: Harness | undefined;
@@ -35,24 +35,9 @@ async function attackerDevice(h: Harness, name: string, path = '/', accountId = 
   };
 }
 
-/** Credentials of a session in another account (through its member role, as the local cloud allows). */
-async function sessionIn(h: Harness, accountId: string): Promise<ClientOptions> {
-  const sts = new STSClient(h.clientOptions);
-  const { Credentials: c } = await sts.send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${accountId}:role/${NAMES.memberRoleName}`,
-      RoleSessionName: 'attacker',
-    }),
-  );
-  sts.destroy();
-  return {
-    ...h.clientOptions,
-    credentials: {
-      accessKeyId: c?.AccessKeyId ?? '',
-      secretAccessKey: c?.SecretAccessKey ?? '',
-      sessionToken: c?.SessionToken ?? '',
-    },
-  };
+/** An administrator's credentials in another account (OrganizationAccountAccessRole, as the local cloud seeds it). */
+function sessionIn(h: Harness, accountId: string): Promise<ClientOptions> {
+  return memberAdmin(h.clientOptions, accountId);
 }
 
 function codesTask(
