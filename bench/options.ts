@@ -1,6 +1,6 @@
 /**
  * The benchmark's command line: `npm run bench -- [--quick] [--output table|json] [--only LIST]
- * [--findings N] [--latency LIST] [--concurrency N]`. Parsing never exits the process: usage errors are thrown as
+ * [--findings N] [--latency LIST] [--concurrency LIST]`. Parsing never exits the process: usage errors are thrown as
  * {@link UsageError}s with commander's message, so `run.ts` decides the exit status and tests can assert.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -18,10 +18,14 @@ export interface BenchPlan {
   readonly scenarios: readonly Scenario[];
   /** Worker backlog: findings (even: half compliant, half to contain). */
   readonly findings: number;
-  /** Latency of every AWS call, one worker and one sweep run each. */
+  /** Latency of every AWS call, one worker run each per concurrency. */
   readonly latenciesMs: readonly number[];
-  /** Records the worker (and the baseline) process at once. */
-  readonly concurrency: number;
+  /** Latencies of the sweep and report runs (`--latency` sets these too). */
+  readonly sweepLatenciesMs: readonly number[];
+  /** Records the worker (and the baseline) process at once, one worker run each per latency. */
+  readonly concurrencies: readonly number[];
+  /** Worker/baseline pairs at 0 ms per concurrency; the overhead ratio is their median. */
+  readonly pairs: number;
   /** Findings of the unmeasured warm-up passes. */
   readonly warmupFindings: number;
   /** Users in the swept account, one sweep each. */
@@ -36,11 +40,13 @@ export interface BenchPlan {
 
 type Profile = Omit<BenchPlan, 'quick' | 'profile' | 'output' | 'scenarios'>;
 
-/** The full run (`npm run bench`): about three minutes on two cores. */
+/** The full run (`npm run bench`): about ten minutes on two cores. */
 export const FULL_PROFILE: Profile = {
   findings: 2_000,
-  latenciesMs: [0, 20],
-  concurrency: 8,
+  latenciesMs: [0, 20, 50],
+  sweepLatenciesMs: [0, 20],
+  concurrencies: [8, 32],
+  pairs: 3,
   warmupFindings: 100,
   sweepSizes: [100, 1_000, 10_000],
   imports: 10,
@@ -48,11 +54,13 @@ export const FULL_PROFILE: Profile = {
   cliStarts: 20,
 };
 
-/** `--quick`: the same scenarios at a tenth of the size, in well under a minute. */
+/** `--quick`: the same scenarios and dimensions at a tenth of the size, in about a minute. */
 export const QUICK_PROFILE: Profile = {
   findings: 200,
-  latenciesMs: [0, 20],
-  concurrency: 8,
+  latenciesMs: [0, 20, 50],
+  sweepLatenciesMs: [0, 20],
+  concurrencies: [8, 32],
+  pairs: 1,
   warmupFindings: 20,
   sweepSizes: [100, 1_000],
   imports: 3,
@@ -88,9 +96,9 @@ export function parseBenchArgs(argv: readonly string[], help: (text: string) => 
     )
     .addOption(
       new Option(
-        '--concurrency <n>',
-        'records the worker and the baseline process at once (default 8)',
-      ).argParser(integerFlag(1, 100)),
+        '--concurrency <list>',
+        'comma-separated: records the worker and the baseline process at once, e.g. 8,32',
+      ).argParser(concurrencyList),
     )
     .allowExcessArguments(false)
     .exitOverride()
@@ -117,7 +125,7 @@ export function parseBenchArgs(argv: readonly string[], help: (text: string) => 
     only?: Scenario[];
     findings?: number;
     latency?: number[];
-    concurrency?: number;
+    concurrency?: number[];
   }>();
   const profile = flags.quick ? QUICK_PROFILE : FULL_PROFILE;
   const custom = [flags.only, flags.findings, flags.latency, flags.concurrency].some((f) => f !== undefined);
@@ -128,8 +136,8 @@ export function parseBenchArgs(argv: readonly string[], help: (text: string) => 
     output: flags.output,
     scenarios: flags.only ?? [...SCENARIOS],
     ...(flags.findings === undefined ? {} : { findings: flags.findings }),
-    ...(flags.latency === undefined ? {} : { latenciesMs: flags.latency }),
-    ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
+    ...(flags.latency === undefined ? {} : { latenciesMs: flags.latency, sweepLatenciesMs: flags.latency }),
+    ...(flags.concurrency === undefined ? {} : { concurrencies: flags.concurrency }),
   };
 }
 
@@ -162,6 +170,11 @@ function evenFlag(min: number, max: number) {
     if (n % 2 !== 0) throw new InvalidArgumentError('must be even (half compliant, half to contain).');
     return n;
   };
+}
+
+function concurrencyList(value: string): number[] {
+  const parse = integerFlag(1, 100);
+  return [...new Set(value.split(',').map((item) => parse(item.trim())))];
 }
 
 function latencyList(value: string): number[] {

@@ -40,30 +40,48 @@ export function renderReport(report: BenchReport): string {
 
 function workerSection(worker: WorkerScenarioResult): string {
   const half = formatNumber(worker.findings / 2);
+  const ratio = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(2));
   const throughput = renderTable(
-    ['latency', 'wall', 'findings/s', 'IAM/f', 'Security Hub/f', 'SNS/f', 'SQS/f', 'STS/f', 'outcomes'],
+    [
+      'latency',
+      'concurrency',
+      'wall',
+      'findings/s',
+      'floor/s',
+      'floor ratio',
+      'IAM bound/s',
+      'IAM ratio',
+      'IAM/f',
+      'Security Hub/f',
+      'SNS/f',
+      'SQS/f',
+      'CPU ms/f',
+    ],
     worker.runs.map((run) => {
-      const per = run.worker.callsPerFinding;
+      const per = run.callsPerFinding;
       return [
         `${run.latencyMs} ms`,
-        seconds(run.worker.wallMs),
-        run.worker.findingsPerSecond,
+        run.concurrency,
+        seconds(run.wallMs),
+        run.findingsPerSecond,
+        run.floorFindingsPerSecond ?? '-',
+        ratio(run.floorRatio),
+        run.slotBoundFindingsPerSecond ?? '-',
+        ratio(run.slotBoundRatio),
         per.iam ?? 0,
         per.securityhub ?? 0,
         per.sns ?? 0,
         per.sqs ?? 0,
-        per.sts ?? 0,
-        Object.entries(run.worker.outcomes)
-          .map(([name, count]) => `${name} ${formatNumber(count)}`)
-          .join(', '),
+        run.cpuMsPerFinding,
       ];
     }),
   );
+  const outcomes = [...new Set(worker.runs.map((run) => outcomeText(run.outcomes)))].join('; ');
   const operations = [...new Set(worker.paths.flatMap((path) => Object.keys(path.iamPerFinding)))].sort(
     (a, b) => workflowOrder(a) - workflowOrder(b),
   );
   const paths = renderTable(
-    ['path', 'findings', 'outcome', 'IAM/f', 'minimum', ...operations, 'Security Hub/f', 'SNS/f'],
+    ['path', 'findings', 'outcome', 'IAM/f', 'minimum', ...operations],
     worker.paths.map((path) => [
       path.category,
       path.findings,
@@ -71,63 +89,95 @@ function workerSection(worker: WorkerScenarioResult): string {
       path.iamCallsPerFinding,
       `≤ ${path.iamCallBudget}`,
       ...operations.map((operation) => path.iamPerFinding[operation] ?? 0),
-      path.callsPerFinding.securityhub ?? 0,
-      path.callsPerFinding.sns ?? 0,
     ]),
   );
   return [
-    `1. Worker throughput: ${formatNumber(worker.findings)} findings (${half} already compliant, ${half} first-time containment), poller concurrency ${worker.concurrency}`,
-    "Calls per finding (/f) by service, from the local cloud's counters; SQS is per batch of ten, STS once per run.",
+    `1. Worker throughput: ${formatNumber(worker.findings)} findings (${half} already compliant, ${half} first-time containment), the real poller`,
+    "Calls per finding (/f) by service, from the local cloud's counters. floor: concurrency ÷ (IAM + Security Hub + SNS + SQS",
+    'calls per finding × latency); IAM bound: concurrency ÷ (IAM calls per finding × latency), the bound when shared calls',
+    "run outside the records' slots, as here. CPU: this process's (the worker's) CPU time per finding.",
     throughput,
+    `every run: ${outcomes}`,
     '',
-    `Calls per finding by path: each kind of user drained alone at 0 ms${worker.pathsAddUp ? ' (the two add up to the mixed backlog)' : ''}`,
+    `IAM calls per finding by path: each kind of user drained alone at 0 ms${worker.pathsAddUp ? ' (the two add up to the mixed backlog)' : ''}`,
     paths,
   ].join('\n');
 }
 
+function outcomeText(outcomes: Partial<Record<string, number>>): string {
+  return Object.entries(outcomes)
+    .map(([name, count]) => `${name} ${formatNumber(count ?? 0)}`)
+    .join(', ');
+}
+
 /** IAM operations in the order the workflow calls them (README, "How it works"); others after. */
-const WORKFLOW_ORDER = ['ListMFADevices', 'ListUserTags', 'GetLoginProfile', 'TagUser', 'AttachUserPolicy'];
+const WORKFLOW_ORDER = [
+  'ListMFADevices',
+  'ListUserTags',
+  'GetLoginProfile',
+  'TagUser',
+  'ListAttachedUserPolicies',
+  'AttachUserPolicy',
+];
 function workflowOrder(operation: string): number {
   const index = WORKFLOW_ORDER.indexOf(operation);
   return index === -1 ? WORKFLOW_ORDER.length : index;
 }
 
 function overheadSection(worker: WorkerScenarioResult): string {
-  const busy = (pass: { cloudCpuMs?: number; wallMs: number }) =>
-    pass.cloudCpuMs === undefined ? '?' : `${Math.round((pass.cloudCpuMs / pass.wallMs) * 100)}%`;
   const table = renderTable(
     [
-      'latency',
-      'worker',
-      'baseline',
+      'concurrency',
+      'pairs (worker/baseline s)',
       'ratio',
-      'latency floor',
+      'worker f/s',
+      'baseline f/s',
       'CPU ms/f worker',
       'CPU ms/f baseline',
       'CPU ratio',
-      'cloud busy w/b',
-      'same calls',
+      'same IAM calls',
     ],
-    worker.runs.map((run) => [
-      `${run.latencyMs} ms`,
-      seconds(run.worker.wallMs),
-      seconds(run.baseline.wallMs),
+    worker.overhead.map((run) => [
+      run.concurrency,
+      run.pairs.map((p) => `${(p.workerMs / 1000).toFixed(2)}/${(p.baselineMs / 1000).toFixed(2)}`).join(' '),
       run.overheadRatio.toFixed(2),
-      run.latencyFloorMs === undefined ? '-' : seconds(run.latencyFloorMs),
-      run.worker.cpuMsPerFinding,
-      run.baseline.cpuMsPerFinding,
+      run.workerFindingsPerSecond,
+      run.baselineFindingsPerSecond,
+      run.workerCpuMsPerFinding,
+      run.baselineCpuMsPerFinding,
       run.cpuRatio.toFixed(2),
-      `${busy(run.worker)} / ${busy(run.baseline)}`,
-      run.callsIdentical ? 'yes' : 'NO',
+      run.iamCallsIdentical && run.otherCallsAtMost ? 'yes' : 'NO',
+    ]),
+  );
+  const fleet = worker.fleet;
+  const latencies = [...new Set(fleet.estimates.map((e) => e.latencyMs))];
+  const concurrencies = [...new Set(fleet.estimates.map((e) => e.maximumConcurrency))];
+  const fleetTable = renderTable(
+    ['latency', 'efficiency', ...concurrencies.map((m) => `max concurrency ${m}`)],
+    latencies.map((latencyMs) => [
+      `${latencyMs} ms`,
+      (fleet.efficiency[String(latencyMs)] ?? 1).toFixed(2),
+      ...concurrencies.map((m) => {
+        const e = fleet.estimates.find((x) => x.latencyMs === latencyMs && x.maximumConcurrency === m);
+        return e ? `${hours(e.hours)}, ${formatNumber(e.iamCallsPerSecond)} IAM/s` : '-';
+      }),
     ]),
   );
   return [
-    '2. Overhead ratio: worker wall time ÷ a direct baseline making the same calls',
-    `(same SDK clients, receive 10 / concurrency ${worker.concurrency} / delete batch; no validation, workflow, outcomes or logging).`,
-    `Latency floor: the per-finding calls × latency ÷ ${worker.concurrency}, for any batch shape. CPU: this process's`,
-    "(the client's) CPU time per finding; cloud busy: the local cloud process's CPU time ÷ wall time.",
+    '2. Overhead ratio at 0 ms: worker wall time ÷ a direct baseline making the same IAM calls and at most its shared calls',
+    '(same SDK clients and pools, the same pipeline: receives kept ahead, full shared batch calls; no validation, workflow,',
+    "outcomes, logging, leases or ordering). Pairs run alternately; the ratio is the median pair's.",
     table,
+    '',
+    `Fleet model: ${formatNumber(fleet.accounts)} accounts × ${fleet.usersPerAccount} users lacking MFA on Lambda (batches of ${fleet.batchSize},`,
+    `${fleet.handlerConcurrency} records at once per invocation; ${fleet.iamCallsPerUser} IAM calls per containment; efficiency = the IAM ratio measured at`,
+    'that latency). Per cell: the time to contain every user, and the IAM calls per second across the accounts.',
+    fleetTable,
   ].join('\n');
+}
+
+function hours(value: number): string {
+  return value >= 1 ? `${value.toFixed(1)} h` : `${Math.round(value * 60)} min`;
 }
 
 function sweepSection(sweep: SweepScenarioResult): string {

@@ -8,15 +8,16 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createAccountAccess } from './aws/accounts.ts';
-import { type ClientOptions, createClientOptions } from './aws/clients.ts';
+import { type ClientOptions, createClientOptions, workerClientOptions } from './aws/clients.ts';
 import { createFindingsAdapter } from './aws/securityhub.ts';
 import { createSesMailer } from './aws/sesv2.ts';
 import { createSnsPublisher } from './aws/sns.ts';
 import { createQueueAdapter, queueUrlFromArn } from './aws/sqs.ts';
 import { createTaskQueue } from './aws/task-queue.ts';
 import { type Config, type Env, loadConfig } from './config.ts';
-import { type BatchResult, processBatch } from './core/batch.ts';
+import { type BatchResult, DEFAULT_BATCH_CONCURRENCY, processBatch } from './core/batch.ts';
 import { createEmfMetrics } from './core/metrics/emf.ts';
+import { METRICS } from './core/metrics/names.ts';
 import type { AccountAccess, IamUserIdentity, OutcomePublisher, TaskQueuePort } from './core/ports.ts';
 import { CONTINUES_ATTRIBUTE, continuesOf, type ProcessorDeps, receiveCountOf } from './core/processor.ts';
 import { createSweepAccountRunner } from './core/sweep-task.ts';
@@ -55,6 +56,10 @@ export interface RuntimeOptions {
   now?: () => Date;
   /** The clock IAM checks TOTP codes against (tests that move the local cloud's clock). */
   totpNow?: () => number;
+  /**
+   * Records processed at once: the SQS handler's batch concurrency (default 8), and the size of every
+   * client's connection pool (the poller passes its own).
+   */
   concurrency?: number;
   /**
    * Where the EMF metric lines of each SQS batch go (docs/reference.md: Metrics); the Lambda handler writes
@@ -98,9 +103,13 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     ...options.config,
   };
   const log = options.log ?? createLogger({ level: config.logLevel });
-  const clientOptions =
+  // Connections for every record in flight: the handler's batch concurrency, or the poller's.
+  const clientOptions = workerClientOptions(
     options.clientOptions ??
-    createClientOptions({ region: options.region ?? env.AWS_REGION, endpoint: options.endpoint });
+      createClientOptions({ region: options.region ?? env.AWS_REGION, endpoint: options.endpoint }),
+    options.concurrency ?? DEFAULT_BATCH_CONCURRENCY,
+  );
+  const metrics = options.writeMetrics ? createEmfMetrics() : undefined;
   const sqs = new SQSClient(clientOptions);
   const sns = new SNSClient(clientOptions);
   const sts = new STSClient(clientOptions);
@@ -119,6 +128,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     clientOptions,
     roleName: config.memberRoleName,
     externalId: config.memberRoleExternalId,
+    // IAM publishes no rate limit: what it throttles is how a deployment learns its concurrency is too high.
+    ...(metrics ? { onIamThrottle: () => metrics.count(METRICS.iamThrottles) } : {}),
   });
   const publisher: OutcomePublisher = config.outcomeTopicArn
     ? createSnsPublisher(sns, config.outcomeTopicArn)
@@ -133,7 +144,6 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   // Person notifications go out through SES in the worker's own account, from NOTIFY_FROM's identity.
   const mailer = config.notify.from ? createSesMailer(new SESv2Client(clientOptions)) : undefined;
   const templates = config.notify.from ? loadTemplates(config.notify.templateDir) : undefined;
-  const metrics = options.writeMetrics ? createEmfMetrics() : undefined;
   const base = {
     config,
     accounts,

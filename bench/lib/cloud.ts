@@ -9,7 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ClientOptions } from '../../src/aws/clients.ts';
+import { type ClientOptions, createClientOptions } from '../../src/aws/clients.ts';
 import type { SeedRequest, SeedResult } from '../../src/local/cloud/seed.ts';
 import type { LocalCloudOptions } from '../../src/local/cloud/server.ts';
 import type { LocalCloudStats } from '../../src/local/cloud/stats.ts';
@@ -69,12 +69,13 @@ export async function startBenchCloud(options: BenchCloudOptions = {}): Promise<
   };
   return {
     url,
-    clientOptions: {
+    // As production builds them (timeouts, middleware cache); the worker's runtime then sizes the pools.
+    clientOptions: createClientOptions({
       endpoint: url,
       region: 'us-east-1',
       credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
       maxAttempts: 3,
-    },
+    }),
     stats: () => admin<LocalCloudStats>('GET', '/_local/stats'),
     reset: async () => {
       await admin('POST', '/_local/reset');

@@ -8,15 +8,15 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { OutcomeName } from '../../src/core/model.ts';
 import { drainOutcomes } from '../../src/local/pipeline.ts';
 import { createRuntime } from '../../src/runtime.ts';
-import { createPoller } from '../../src/worker/poller.ts';
+import { createPoller, DEFAULT_CONCURRENCY } from '../../src/worker/poller.ts';
 import type { BenchCloud } from '../lib/cloud.ts';
 import { sinkLogger } from '../lib/measure.ts';
 import { type BenchUser, prepareBacklog } from '../lib/population.ts';
 import { measureSpan } from '../lib/span.ts';
 import type { CallCounts } from '../lib/stats.ts';
 
-/** Records the poller processes at once (the `worker` command's and the local runner's default). */
-export const WORKER_CONCURRENCY = 8;
+/** Records the poller processes at once by default (the `worker` command's default). */
+export const WORKER_CONCURRENCY = DEFAULT_CONCURRENCY;
 
 export interface PassOptions {
   /** Latency of every AWS call during the measured span. */
@@ -48,10 +48,13 @@ export async function runWorkerPass(
   options: PassOptions,
 ): Promise<WorkerPassResult> {
   const pipeline = await prepareBacklog(cloud, users);
+  const concurrency = options.concurrency ?? WORKER_CONCURRENCY;
+  // As the worker command builds it: the runtime's connection pools sized to the poller's concurrency.
   const runtime = createRuntime({
     env: { ...pipeline.env, LOG_LEVEL: 'info' },
     log: sinkLogger(),
     clientOptions: cloud.clientOptions,
+    concurrency,
   });
   const poller = createPoller({
     sqs: runtime.sqs,
@@ -60,7 +63,7 @@ export async function runWorkerPass(
     log: runtime.log,
     untilEmpty: true,
     waitTimeSeconds: 0,
-    concurrency: options.concurrency ?? WORKER_CONCURRENCY,
+    concurrency,
   });
 
   const span = await measureSpan(cloud, options.latencyMs, () => poller.run());

@@ -12,7 +12,7 @@ import type { AccountAccess, AccountPorts } from '../core/ports.ts';
 import type { ClientOptions } from './clients.ts';
 import { createCredentialReportAdapter } from './credential-report.ts';
 import { createIamAdapter } from './iam.ts';
-import { call } from './sdk-errors.ts';
+import { call, countThrottledAttempts } from './sdk-errors.ts';
 import { createSecretsAdapter } from './secrets.ts';
 
 const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
@@ -20,6 +20,8 @@ const SESSION_SECONDS = 3600;
 
 export interface AccountAccessOptions extends AssumedCredentialsOptions {
   readonly clientOptions: ClientOptions;
+  /** Called for every IAM request AWS throttles (each attempt; see `countThrottledAttempts`). */
+  readonly onIamThrottle?: () => void;
 }
 
 export interface AssumedCredentialsOptions {
@@ -105,6 +107,7 @@ export function createAccountAccess(options: AccountAccessOptions): AccountAcces
         ? options.clientOptions
         : { ...options.clientOptions, credentials: credentialsFor(accountId) };
       const iamClient = new IAMClient(clientOptions);
+      if (options.onIamThrottle) countThrottledAttempts(iamClient, options.onIamThrottle);
       const created: AccountPorts = {
         accountId,
         iam: createIamAdapter(iamClient),

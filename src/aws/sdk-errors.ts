@@ -4,6 +4,7 @@
  * server faults the SDK's own bounded retries did not outlast, and network failures. Everything else
  * (NoSuchEntity, AccessDenied, validation, InvalidAuthenticationCode, …) is permanent.
  */
+import type { FinalizeRequestMiddleware, MetadataBearer, MiddlewareStack } from '@aws-sdk/types';
 import { DependencyError, isConflict, normaliseErrorCode } from '../errors.ts';
 
 const THROTTLING = new Set([
@@ -68,4 +69,38 @@ export async function call<T>(service: string, operation: string, fn: () => Prom
   } catch (error) {
     throw toDependencyError(error, service, operation);
   }
+}
+
+/** Whether an SDK error is AWS throttling the request (the SDK's standard retry strategy retries these). */
+export function isThrottlingError(error: unknown): boolean {
+  const sdk = (error ?? {}) as SdkErrorShape;
+  const name = sdk.name && sdk.name !== 'Error' ? sdk.name : (sdk.code ?? '');
+  return (
+    THROTTLING.has(name) || THROTTLING.has(normaliseErrorCode(name)) || sdk.$metadata?.httpStatusCode === 429
+  );
+}
+
+/**
+ * Calls `onThrottle` for every attempt of the client's calls that AWS throttles — those the SDK then retries
+ * and succeeds with, which no error shows, included: the middleware sits inside the SDK's retry loop (the
+ * retry middleware is `finalizeRequest`, priority high; this one runs after it, once per attempt). Add it
+ * before the client's first call: with `cacheMiddleware` the stack is resolved once.
+ */
+export function countThrottledAttempts<I extends object, O extends MetadataBearer>(
+  client: { readonly middlewareStack: MiddlewareStack<I, O> },
+  onThrottle: () => void,
+): void {
+  const middleware: FinalizeRequestMiddleware<I, O> = (next) => async (args) => {
+    try {
+      return await next(args);
+    } catch (error) {
+      if (isThrottlingError(error)) onThrottle();
+      throw error;
+    }
+  };
+  client.middlewareStack.add(middleware, {
+    step: 'finalizeRequest',
+    priority: 'low',
+    name: 'mfaRemediationThrottledAttempts',
+  });
 }

@@ -1,14 +1,19 @@
 /**
- * SQS operations of record handling: tier-2 visibility backoff and parking bodies on the dead-letter queue.
+ * SQS operations of record handling (tier-2 visibility backoff, parking bodies on the dead-letter queue) and of
+ * the long-running poller (receiving, deleting and extending the visibility of messages, ten a call).
  */
 import { createHash } from 'node:crypto';
 import {
+  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
+  ReceiveMessageCommand,
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { QueuePort } from '../core/ports.ts';
+import { CONTINUES_ATTRIBUTE, continuesOf, type RecordInput, receiveCountOf } from '../core/processor.ts';
 import { call } from './sdk-errors.ts';
 import { stringAttributes } from './sns.ts';
 
@@ -141,4 +146,121 @@ export function queueUrlFromArn(arn: string, endpoint?: string): string | undefi
   const [, region, account, name] = match;
   const base = endpoint?.replace(/\/$/, '') ?? `https://sqs.${region}.amazonaws.com`;
   return `${base}/${account}/${name}`;
+}
+
+/** SQS's limit on the entries of one batch call (ReceiveMessage, DeleteMessageBatch, ChangeMessageVisibilityBatch). */
+export const SQS_BATCH_SIZE = 10;
+/** A message's total visibility cannot exceed 12 hours from its receipt (ChangeMessageVisibility). */
+export const MAX_VISIBILITY_SECONDS = 43_200;
+
+/** A received message as the processor takes it. */
+export type ReceivedMessage = RecordInput & { readonly receiptHandle: string };
+
+/** One entry of a batch call: a receipt handle and, for visibility changes, the new timeout. */
+export interface QueueEntry {
+  readonly receiptHandle: string;
+  readonly seconds?: number;
+}
+
+/** The queue operations of a consumer that polls it (`mfa-remediation worker`). */
+export interface QueueConsumer {
+  /** The queue's VisibilityTimeout attribute, seconds. */
+  visibilityTimeout(): Promise<number>;
+  /**
+   * ReceiveMessage of at most `max` (≤ 10) messages, waiting up to `waitSeconds` for one (a long poll).
+   * Resolves with nothing when `signal` aborts it.
+   */
+  receive(options: { max: number; waitSeconds: number; signal?: AbortSignal }): Promise<ReceivedMessage[]>;
+  /** DeleteMessageBatch (≤ 10 entries): true per entry SQS deleted. */
+  deleteBatch(entries: readonly QueueEntry[]): Promise<boolean[]>;
+  /** ChangeMessageVisibilityBatch (≤ 10 entries, each with its `seconds`): true per entry SQS changed. */
+  changeVisibilityBatch(entries: readonly QueueEntry[]): Promise<boolean[]>;
+}
+
+export function createQueueConsumer(client: SQSClient, queueUrl: string): QueueConsumer {
+  /** Answers per entry from a batch response: an entry is done when SQS lists it as successful. */
+  const perEntry = (count: number, successful: readonly { Id?: string | undefined }[] | undefined) => {
+    const ok = new Set((successful ?? []).map((entry) => entry.Id));
+    return Array.from({ length: count }, (_, index) => ok.has(String(index)));
+  };
+  return {
+    async visibilityTimeout() {
+      const response = await call('sqs', 'GetQueueAttributes', () =>
+        client.send(
+          new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }),
+        ),
+      );
+      return Number(response.Attributes?.VisibilityTimeout ?? 30);
+    },
+
+    async receive({ max, waitSeconds, signal }) {
+      try {
+        const command = new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.max(1, Math.min(SQS_BATCH_SIZE, max)),
+          WaitTimeSeconds: waitSeconds,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+          MessageAttributeNames: ['All'],
+        });
+        // A long poll waits up to `waitSeconds` by design, which may be longer than the clients' request
+        // timeout; a short one passes no per-call options, so the SDK's cached middleware stack serves it.
+        const longPoll = signal !== undefined || waitSeconds > 1;
+        const response = await call('sqs', 'ReceiveMessage', () =>
+          longPoll
+            ? client.send(command, {
+                ...(signal ? { abortSignal: signal } : {}),
+                requestTimeout: (waitSeconds + 10) * 1000,
+              })
+            : client.send(command),
+        );
+        return (response.Messages ?? []).map((m) => {
+          const continues = continuesOf(m.MessageAttributes?.[CONTINUES_ATTRIBUTE]?.StringValue);
+          return {
+            messageId: m.MessageId ?? '',
+            body: m.Body ?? '',
+            receiptHandle: m.ReceiptHandle ?? '',
+            receiveCount: receiveCountOf(m.Attributes?.ApproximateReceiveCount),
+            ...(continues ? { continues } : {}),
+          };
+        });
+      } catch (error) {
+        if (signal?.aborted) return [];
+        throw error;
+      }
+    },
+
+    async deleteBatch(entries) {
+      const response = await call('sqs', 'DeleteMessageBatch', () =>
+        client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: entries.map((entry, index) => ({
+              Id: String(index),
+              ReceiptHandle: entry.receiptHandle,
+            })),
+          }),
+        ),
+      );
+      return perEntry(entries.length, response.Successful);
+    },
+
+    async changeVisibilityBatch(entries) {
+      const response = await call('sqs', 'ChangeMessageVisibilityBatch', () =>
+        client.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: entries.map((entry, index) => ({
+              Id: String(index),
+              ReceiptHandle: entry.receiptHandle,
+              VisibilityTimeout: Math.max(
+                0,
+                Math.min(MAX_VISIBILITY_SECONDS, Math.round(entry.seconds ?? 0)),
+              ),
+            })),
+          }),
+        ),
+      );
+      return perEntry(entries.length, response.Successful);
+    },
+  };
 }

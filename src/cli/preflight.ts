@@ -4,11 +4,10 @@
  * and credentials (with the profile's name when `--profile` was given), and the queues and topic the
  * configuration names. Without them the SDK would fail later with "Region is missing" or a stack trace.
  */
-import { Agent } from 'node:https';
 import { GetTopicAttributesCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
-import { type ClientOptions, createClientOptions } from '../aws/clients.ts';
+import { type ClientOptions, createClientOptions, type RequestHandlerOptions } from '../aws/clients.ts';
 import type { Env } from '../config.ts';
 import { ConfigError, errorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -50,7 +49,10 @@ export async function resolveClientOptions(options: ResolveOptions): Promise<Cli
   });
   const clientOptions: ClientOptions = {
     ...base,
-    ...(options.http ? { requestHandler: requestHandlerOptions(options.http) } : {}),
+    // The flags refine the default timeouts; they never drop them (or throwOnRequestTimeout).
+    ...(options.http
+      ? { requestHandler: { ...base.requestHandler, ...requestHandlerOptions(options.http) } }
+      : {}),
     ...(options.log ? { logger: sdkLogger(options.log) } : {}),
   } as ClientOptions;
   const sts = new STSClient(clientOptions);
@@ -78,16 +80,17 @@ export async function resolveClientOptions(options: ResolveOptions): Promise<Cli
   return clientOptions;
 }
 
-/** NodeHttpHandler options (the SDK builds its handler from them); the agent keeps the SDK's defaults. */
-function requestHandlerOptions(http: HttpOptions) {
+/**
+ * NodeHttpHandler options (the SDK builds its handler from them). TLS settings are agent options, not an
+ * agent: each client builds its own keep-alive agent from them, sized by the runtime (`sizeConnectionPool`).
+ */
+function requestHandlerOptions(http: HttpOptions): RequestHandlerOptions {
   const agent =
     http.rejectUnauthorized === false || http.ca
-      ? new Agent({
-          keepAlive: true,
-          maxSockets: 50,
+      ? {
           ...(http.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
           ...(http.ca ? { ca: http.ca } : {}),
-        })
+        }
       : undefined;
   return {
     // The AWS CLI's read timeout is the socket's idle time, which is the handler's socketTimeout (its

@@ -11,6 +11,7 @@ import type { ActionName, ActionRecord, Outcome, WorkItem } from './model.ts';
 import type { MessageTemplates } from './notify/templates.ts';
 import type {
   AccountAccess,
+  FindingChange,
   FindingsPort,
   IamUserIdentity,
   MailerPort,
@@ -62,11 +63,25 @@ export interface ItemContext {
    * a message, whose claims are checked before the worker's own role acts on them.
    */
   readonly authority?: 'operator';
+  /**
+   * Set by the record processor: verified finding updates are left on the item's {@link ActionLog} and made
+   * after the record's IAM work, in calls shared with other records (`applyDeferredUpdates` in `steps.ts`).
+   * Absent (an item run on its own, e.g. `mfa-remediation enroll`): made at once.
+   */
+  readonly deferFindingUpdates?: boolean;
+}
+
+/** A verified finding change left for later, and the index of its placeholder action. */
+export interface DeferredFindingChange {
+  readonly change: FindingChange;
+  readonly index: number;
 }
 
 /** Records the actions of one work item and runs its writes under tier-1 retry. */
 export class ActionLog {
   readonly actions: ActionRecord[] = [];
+  /** Finding updates decided and not made yet (see {@link ItemContext.deferFindingUpdates}). */
+  readonly deferred: DeferredFindingChange[] = [];
   readonly #item: ItemContext;
 
   constructor(item: ItemContext) {
@@ -75,6 +90,12 @@ export class ActionLog {
 
   record(action: ActionName, result: ActionRecord['result'], reason?: string): void {
     this.actions.push(reason === undefined ? { action, result } : { action, result, reason });
+  }
+
+  /** Records `action` as pending: its result is filled in when the change has been made. */
+  defer(action: ActionName, change: FindingChange): void {
+    this.deferred.push({ change, index: this.actions.length });
+    this.record(action, 'skipped', 'pending');
   }
 
   /** Runs an IAM write that may conflict under p-retry, bounded by the item's deadline. */

@@ -39,7 +39,15 @@ import { parseVirtualDevice } from './claims/device.ts';
 import type { ActionLog, ItemContext, WorkflowDeps } from './context.ts';
 import { type ActionName, escrowSecretName, NAMES, type Outcome, TAGS, type WorkItem } from './model.ts';
 import type { IamPort, SecretsPort } from './ports.ts';
-import { isTracked, type OutcomeDetails, outcomeFor, release, type Subject, updateFinding } from './steps.ts';
+import {
+  FINDING_NOTES,
+  isTracked,
+  type OutcomeDetails,
+  outcomeFor,
+  release,
+  type Subject,
+  updateFinding,
+} from './steps.ts';
 import { consecutiveCodes, otpauthUri } from './totp.ts';
 
 /** The lease tag: when a run started creating the user's custodial device. */
@@ -194,15 +202,7 @@ export async function runCustodialEnrolment(run: CustodialRun): Promise<Outcome>
   // The lease is gone now (releaseLease), whatever the tags read on entry said.
   const { [ENROLLING_TAG]: _lease, ...tracking } = tags;
   if (isTracked(tracking)) await release(subject, tracking, iam, deps, actions);
-  await updateFinding(
-    work,
-    subject,
-    deps,
-    item,
-    actions,
-    'RESOLVED',
-    `MFA enabled for IAM user ${userName} by custodial enrolment.`,
-  );
+  await updateFinding(work, subject, deps, item, actions, 'RESOLVED', FINDING_NOTES.custodial);
   return done({
     outcome: 'remediated',
     reason: `custodial enrolment: virtual MFA device ${serialNumber} enabled; seed escrowed in Secrets Manager secret ${secretName}`,

@@ -18,7 +18,15 @@ import type { ActionLog, ItemContext, WorkflowDeps } from './context.ts';
 import type { Outcome, WorkItem } from './model.ts';
 import { notifyReleased } from './notify/notifier.ts';
 import type { IamPort } from './ports.ts';
-import { isTracked, type OutcomeDetails, outcomeFor, release, type Subject, updateFinding } from './steps.ts';
+import {
+  FINDING_NOTES,
+  isTracked,
+  type OutcomeDetails,
+  outcomeFor,
+  release,
+  type Subject,
+  updateFinding,
+} from './steps.ts';
 
 export const INVALID_CODE_ADVICE =
   'IAM did not accept the codes. Open your authenticator app, enter the code shown, wait for it to change, ' +
@@ -138,15 +146,7 @@ export async function runEnrolmentCodes(
   const tags = await iam.listUserTags(subject.userName);
   if (isTracked(tags)) await release(subject, tags, iam, deps, actions);
   if (isTracked(tags)) await notifyReleased({ subject, tags }, deps, item, actions);
-  await updateFinding(
-    work,
-    subject,
-    deps,
-    item,
-    actions,
-    'RESOLVED',
-    `MFA is enabled for IAM user ${subject.userName}.`,
-  );
+  await updateFinding(work, subject, deps, item, actions, 'RESOLVED', FINDING_NOTES.compliant);
   return done({
     outcome: 'remediated',
     reason: resync

@@ -18,6 +18,7 @@ import { countOutcomes, isThrottle, METRICS } from './metrics/names.ts';
 import type { IntakeItem, Outcome, TerminalItem, WorkItem } from './model.ts';
 import { createOutcome, type OutcomeFields } from './outcomes.ts';
 import type { OutcomePublisher, QueuePort } from './ports.ts';
+import { applyDeferredUpdates } from './steps.ts';
 import { runWorkItem } from './workflow.ts';
 
 export interface RecordInput {
@@ -64,15 +65,31 @@ export interface ProcessorDeps extends WorkflowDeps {
   readonly random?: () => number;
 }
 
+/**
+ * Epoch ms (wall clock) after which no work item starts; a function where it moves (the poller extends a
+ * record's visibility while it works, and its deadline with it).
+ */
+export type Deadline = number | (() => number);
+
+/** The deadline's value now. */
+export function deadlineAt(deadline: Deadline): number {
+  return typeof deadline === 'function' ? deadline() : deadline;
+}
+
 export interface RecordOptions {
   readonly allowedAccounts: readonly string[] | '*';
-  /** Epoch ms (wall clock) after which no work item starts: the rest of the record goes back to SQS. */
-  readonly deadline?: number;
+  /** After it no work item starts: the rest of the record goes on as a continuation, or back to SQS. */
+  readonly deadline?: Deadline;
   readonly log: Logger;
   /** Items already parsed by the batch (to group by user); parsed here otherwise. */
   readonly items?: readonly IntakeItem[];
   /** The batch's claim checks, prefetched for every record; the record's own otherwise. */
   readonly lookups?: ClaimLookups;
+  /**
+   * Called once the record's work items have run (its IAM work is done), before its finding updates and
+   * outcomes are sent: a scheduler gives the record's slot to the next record then (`dispatch/`).
+   */
+  readonly onWorkDone?: () => void;
 }
 
 /**
@@ -104,15 +121,16 @@ export async function processRecord(
     lookups = createClaimLookups(deps);
     await lookups.prefetch(items);
   }
+  const deadline = options.deadline;
   const item = {
     attempts: record.receiveCount,
     messageId: traceId,
     log,
     lookups,
-    ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+    deferFindingUpdates: true,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
   };
-  const outcomes: Outcome[] = [];
+  let outcomes: Outcome[] = [];
   const unstarted: WorkItem[] = [];
   let retryError: unknown;
   let index = 0;
@@ -124,18 +142,25 @@ export async function processRecord(
       outcomes.push(recordOutcome(entry.terminal, deps, record, { outcome, reason }));
       continue;
     }
-    if (unstarted.length > 0 || (options.deadline !== undefined && Date.now() >= options.deadline)) {
+    const until = deadline === undefined ? undefined : deadlineAt(deadline);
+    if (unstarted.length > 0 || (until !== undefined && Date.now() >= until)) {
       unstarted.push(entry.work);
       continue;
     }
     try {
-      outcomes.push(...(await runWorkItem(entry.work, deps, item)));
+      outcomes.push(
+        ...(await runWorkItem(entry.work, deps, {
+          ...item,
+          ...(until === undefined ? {} : { deadline: until }),
+        })),
+      );
       worked++;
     } catch (error) {
       retryError = error;
       break;
     }
   }
+  options.onWorkDone?.();
 
   if (retryError !== undefined) {
     const last = record.receiveCount >= deps.config.maxReceiveCount;
@@ -153,6 +178,7 @@ export async function processRecord(
         recordOutcome(source, deps, record, { outcome: 'failed', reason, error: describeError(retryError) }),
       );
     }
+    outcomes = await applyDeferredUpdates(outcomes, deps.findings);
     const published = await publish(outcomes, deps.publisher, log);
     if (published && deps.metrics) countOutcomes(outcomes, deps.metrics);
     return { messageId: record.messageId, status: 'retry', outcomes, visibilitySeconds: published ? 1 : 30 };
@@ -168,6 +194,8 @@ export async function processRecord(
     log.info({ done: worked, continued: unstarted.length }, 'deadline_reached_record_continued');
   }
 
+  // The finding updates the items decided: after the IAM work, in calls shared with other records.
+  outcomes = await applyDeferredUpdates(outcomes, deps.findings);
   // Publish before parking: a record retried because its publish failed would otherwise be parked again
   // on its next receive (two copies on the dead-letter queue); a retried publish is at-least-once by design.
   if (!(await publish(outcomes, deps.publisher, log))) {

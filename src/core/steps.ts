@@ -5,10 +5,10 @@
 import { errorCode } from '../errors.ts';
 import { verifyFinding } from './claims/finding.ts';
 import { createClaimLookups } from './claims/lookups.ts';
-import type { ActionLog, ItemContext, WorkflowDeps } from './context.ts';
-import { guardPolicyArn, type Outcome, TAGS, type WorkItem } from './model.ts';
+import type { ActionLog, DeferredFindingChange, ItemContext, WorkflowDeps } from './context.ts';
+import { type ActionRecord, guardPolicyArn, type Outcome, TAGS, type WorkItem } from './model.ts';
 import { createOutcome, type OutcomeFields } from './outcomes.ts';
-import { type FindingUpdateResult, findingKey, type IamPort } from './ports.ts';
+import { type FindingsPort, type FindingUpdateResult, findingKey, type IamPort } from './ports.ts';
 
 /**
  * The tags the product writes to track a user, all removed on release. The custodial lease is among them: a run
@@ -106,17 +106,84 @@ export async function updateFinding(
     actions.record('update-finding', 'already-applied');
     return;
   }
+  const change = { ref: finding, status, note };
+  if (item.deferFindingUpdates) {
+    actions.defer('update-finding', change);
+    return;
+  }
   let result: FindingUpdateResult | undefined;
   try {
-    result = (await deps.findings.update([{ ref: finding, status, note }])).get(findingKey(finding));
+    result = (await deps.findings.update([change])).get(findingKey(finding));
   } catch (error) {
     result = { failed: `${errorCode(error)}: ${(error as Error).message}` };
   }
-  if (result === 'applied') actions.record('update-finding', 'applied');
-  else if (result === 'not-found')
-    actions.record('update-finding', 'skipped', 'finding not found in Security Hub');
-  else
-    actions.record('update-finding', 'failed', (result?.failed ?? 'no answer for the finding').slice(0, 200));
+  const action = findingAction(result);
+  actions.record(action.action, action.result, action.reason);
+}
+
+/**
+ * The notes the worker sets on findings. A finding already names its user, so notes name none: findings
+ * that need the same change then share one BatchUpdateFindings call (one status and one note a call). A
+ * deadline is given as its UTC day, which users contained the same day share; the exact time is on the
+ * user's `mfa-remediation:deadline` tag and in the outcome.
+ */
+export const FINDING_NOTES = {
+  compliant: 'MFA is enabled for this IAM user (checked by mfa-remediation).',
+  custodial: 'MFA enabled for this IAM user by custodial enrolment (mfa-remediation).',
+  contained: (deadline: Date, guard: string) =>
+    `This IAM user must enable MFA by ${utcDay(deadline)} (UTC; the exact time is on its ${TAGS.deadline} tag); contained with ${guard} until then.`,
+  notContained: (deadline: Date) =>
+    `This IAM user must enable MFA by ${utcDay(deadline)} (UTC; the exact time is on its ${TAGS.deadline} tag); not contained: it has no console password and CONTAIN_PROGRAMMATIC_USERS is off.`,
+  escalated: (deadline: Date, escalation: string) =>
+    `This IAM user missed its MFA deadline of ${utcDay(deadline)} (UTC); escalation ${escalation} applied.`,
+} as const;
+
+function utcDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** The `update-finding` action of what Security Hub answered for a change. */
+function findingAction(result: FindingUpdateResult | undefined): ActionRecord {
+  if (result === 'applied') return { action: 'update-finding', result: 'applied' };
+  if (result === 'not-found')
+    return { action: 'update-finding', result: 'skipped', reason: 'finding not found in Security Hub' };
+  return {
+    action: 'update-finding',
+    result: 'failed',
+    reason: (result?.failed ?? 'no answer for the finding').slice(0, 200),
+  };
+}
+
+/** The finding changes outcomes were built with and that are not made yet, by outcome. */
+const deferredOf = new WeakMap<Outcome, readonly DeferredFindingChange[]>();
+
+/**
+ * Makes the finding updates the outcomes' items left for later (see `ItemContext.deferFindingUpdates`), in
+ * one call to the port (which shares calls across records), and returns the outcomes with each pending
+ * `update-finding` action replaced by what Security Hub answered. Best effort, as when made at once: a
+ * failure is recorded on the action, never thrown.
+ */
+export async function applyDeferredUpdates(
+  outcomes: readonly Outcome[],
+  findings: FindingsPort,
+): Promise<Outcome[]> {
+  const changes = outcomes.flatMap((outcome) => (deferredOf.get(outcome) ?? []).map((d) => d.change));
+  if (changes.length === 0) return [...outcomes];
+  let results: ReadonlyMap<string, FindingUpdateResult>;
+  try {
+    results = await findings.update(changes);
+  } catch (error) {
+    const failed = { failed: `${errorCode(error)}: ${(error as Error).message}` };
+    results = new Map(changes.map((change) => [findingKey(change.ref), failed]));
+  }
+  return outcomes.map((outcome) => {
+    const deferred = deferredOf.get(outcome);
+    if (!deferred) return outcome;
+    const actions = [...outcome.actions];
+    for (const { change, index } of deferred)
+      actions[index] = findingAction(results.get(findingKey(change.ref)));
+    return { ...outcome, actions };
+  });
 }
 
 /** Builds the outcome of a work item from its subject, trigger and recorded actions. */
@@ -128,7 +195,7 @@ export function outcomeFor(
   actions: ActionLog | undefined,
   fields: OutcomeDetails,
 ): Outcome {
-  return createOutcome({
+  const outcome = createOutcome({
     accountId: work.accountId,
     region: work.region ?? work.finding?.region,
     userName: subject?.userName ?? work.userName,
@@ -140,4 +207,6 @@ export function outcomeFor(
     actions: actions?.actions ?? [],
     ...fields,
   });
+  if (actions && actions.deferred.length > 0) deferredOf.set(outcome, [...actions.deferred]);
+  return outcome;
 }

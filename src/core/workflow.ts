@@ -16,7 +16,15 @@ import { exemptionOf, expiryNote } from './exemption.ts';
 import { guardPolicyArn, NAMES, type Outcome, TAGS, type WorkItem } from './model.ts';
 import { notifyContained, notifyEscalated, notifyReleased, skipNotification } from './notify/notifier.ts';
 import type { IamPort } from './ports.ts';
-import { isTracked, type OutcomeDetails, outcomeFor, release, type Subject, updateFinding } from './steps.ts';
+import {
+  FINDING_NOTES,
+  isTracked,
+  type OutcomeDetails,
+  outcomeFor,
+  release,
+  type Subject,
+  updateFinding,
+} from './steps.ts';
 
 /**
  * Runs one work item to its outcome(s). Retryable errors (IAM conflicts that outlived tier 1, throttling the
@@ -105,15 +113,7 @@ async function remediate(
   if (devices.length > 0) {
     if (tracked) await release(subject, tags, iam, deps, actions);
     if (tracked) await notifyReleased({ subject, tags }, deps, item, actions);
-    await updateFinding(
-      work,
-      subject,
-      deps,
-      item,
-      actions,
-      'RESOLVED',
-      `MFA is enabled for IAM user ${subject.userName}.`,
-    );
+    await updateFinding(work, subject, deps, item, actions, 'RESOLVED', FINDING_NOTES.compliant);
     return done({
       outcome: tracked ? 'remediated' : 'already-compliant',
       reason: tracked
@@ -207,7 +207,7 @@ async function remediate(
       item,
       actions,
       'NOTIFIED',
-      `IAM user ${subject.userName} missed the MFA deadline ${deadline.toISOString()}; escalation ${config.escalation} applied.`,
+      FINDING_NOTES.escalated(deadline, config.escalation),
     );
     return done({
       outcome: 'escalated',
@@ -224,7 +224,9 @@ async function remediate(
     item,
     actions,
     'NOTIFIED',
-    `IAM user ${subject.userName} must enable MFA by ${deadline.toISOString()}; contained with ${NAMES.guardPolicyName} until then.`,
+    contained
+      ? FINDING_NOTES.contained(deadline, NAMES.guardPolicyName)
+      : FINDING_NOTES.notContained(deadline),
   );
   return done({ outcome: 'enrollment-required', deadline, reason });
 }

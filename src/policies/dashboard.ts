@@ -94,6 +94,7 @@ export function dashboardBody(): Record<string, unknown> {
       [METRICS_NAMESPACE, METRICS.tier1Retries, { label: 'tier 1 (in-process IAM conflicts)' }],
       [METRICS_NAMESPACE, METRICS.tier2Retries, { label: 'tier 2 (back to SQS)' }],
       [METRICS_NAMESPACE, METRICS.throttles, { label: 'AWS throttling after SDK retries' }],
+      [METRICS_NAMESPACE, METRICS.iamThrottles, { label: 'IAM requests throttled (SDK retried them)' }],
     ]),
     metricWidget({ x: 8, y: 9, width: 8, height: 6 }, 'Person notifications', [
       [METRICS_NAMESPACE, METRICS.notificationsSent, { label: 'sent' }],

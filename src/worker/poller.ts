@@ -1,54 +1,73 @@
 /**
  * The long-running poller (container deployment, `mfa-remediation worker`, the local runner): receive, process
- * through the same code as the Lambda handler, delete what is done, and let tier-2 backoff handle the rest.
+ * through the same code as the Lambda handler (`core/dispatch/`), delete what is done, and let tier-2
+ * backoff handle the rest. It never waits for the slowest record of a receive:
  *
- * Each received batch must finish before its visibility timeout expires, or another consumer would receive
- * the same messages: the batch's deadline is the receive time plus the queue's visibility timeout, minus a
- * margin. On SIGTERM (or `stop()`), no new batch is received and the in-flight one finishes.
+ * - up to `concurrency` records do their IAM work at once; as soon as one is done with it, the next starts,
+ *   and the poller receives again whenever there is room for ten more records, so that records wait for a
+ *   slot rather than for a receive (a look-ahead of at least ten received messages, one receive's worth);
+ * - records about the same user run in the order they arrived, across receives too;
+ * - outcomes, finding updates and deletes of records that finish close together share calls, sent outside
+ *   the records' slots (`core/dispatch/shared-calls.ts`);
+ * - every message held is kept invisible while it is worked on, waits its turn or waits for its outcomes
+ *   (`leases.ts`), so none reappears mid-work; a record's deadline follows its lease.
+ *
+ * On SIGTERM (or `stop()`), no new receive is made; records already started finish, are published and
+ * deleted; messages received and not started are handed back at once (visibility 0), so nothing is left
+ * invisible.
  *
  * What a caller may rely on, whatever the poller's internals (the CLI's exit status and progress depend on
- * it, and `test/e2e/worker-exit.test.ts` checks it through the real binary):
+ * it, and `test/e2e/cli-work.test.ts` checks it through the real binary):
  * - {@link PollerStats}: received, acknowledged, retried; `unfinished` (retried during the run and not
  *   acknowledged since); `outcomes` published, by outcome; `unpublished` (outcomes SNS did not take).
- * - `onProgress(stats)` after every batch and every empty receive.
+ * - `onProgress(stats)` after every receive's records are done and after every empty receive.
  * - `giveUpAfterMs`: when SQS cannot be reached for that long, `run()` rejects with a {@link DependencyError}
  *   saying so. Without it, receive failures are retried for ever, backing off from 1 s to 20 s.
  */
-import {
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import { call } from '../aws/sdk-errors.ts';
-import { type BatchResult, processBatch } from '../core/batch.ts';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createQueueConsumer, type QueueEntry, type ReceivedMessage, SQS_BATCH_SIZE } from '../aws/sqs.ts';
+import type { BatchResult } from '../core/batch.ts';
+import { createCoalescer } from '../core/dispatch/coalescer.ts';
+import { createDispatcher, type RecordRun } from '../core/dispatch/dispatcher.ts';
+import { SHARED_CALL_LINGER_MS } from '../core/dispatch/shared-calls.ts';
 import type { Outcome, OutcomeName } from '../core/model.ts';
 import type { OutcomePublisher } from '../core/ports.ts';
-import { CONTINUES_ATTRIBUTE, continuesOf, type ProcessorDeps, receiveCountOf } from '../core/processor.ts';
+import type { ProcessorDeps, RecordResult } from '../core/processor.ts';
 import { DependencyError, describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { DEFAULT_CONCURRENCY } from './defaults.ts';
+import { createLeases } from './leases.ts';
+
+export { DEFAULT_CONCURRENCY } from './defaults.ts';
+
+/** A long poll that cannot wait for messages forever when records are in flight (see `receiveWait`). */
+const BUSY_WAIT_SECONDS = 1;
 
 export interface PollerOptions {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   readonly deps: ProcessorDeps;
   readonly log: Logger;
-  /** Records processed at once. Default 8. */
+  /** Records doing their IAM work at once. Default {@link DEFAULT_CONCURRENCY}. */
   readonly concurrency?: number;
-  /** Stop after a receive that returns nothing. */
+  /** Stop once a receive made with nothing in flight returns nothing. */
   readonly untilEmpty?: boolean;
   /** Long-poll wait per receive, seconds. Default 20 (1 with `untilEmpty`). */
   readonly waitTimeSeconds?: number;
-  /** Called after each batch, e.g. for progress. */
+  /** Called once all records of a receive are done, e.g. for progress. */
   readonly onBatch?: (result: BatchResult) => void;
-  /** Called with the running totals after every batch and every empty receive. */
+  /** Called with the running totals after every receive's records are done and every empty receive. */
   readonly onProgress?: (stats: Readonly<PollerStats>) => void;
   /** Give up (reject) when SQS has been unreachable for this long; default: retry for ever. */
   readonly giveUpAfterMs?: number;
+  /** How long shared calls wait for company; default {@link SHARED_CALL_LINGER_MS}. */
+  readonly lingerMs?: number;
 }
 
 export interface PollerStats {
+  /** Receives whose records are all done. */
   batches: number;
+  /** Messages taken into work (a message handed back untouched at a stop is not counted). */
   received: number;
   acknowledged: number;
   /** Times a message was left for SQS to redeliver (tier-2 retry). */
@@ -64,12 +83,17 @@ export interface PollerStats {
 export interface Poller {
   /** Resolves when the poller stops (empty queue with `untilEmpty`, or after `stop()`). */
   run(): Promise<PollerStats>;
-  /** Graceful stop: finish the in-flight batch, receive no more. */
+  /** Graceful stop: finish the records started, hand back the rest, receive no more. */
   stop(): void;
 }
 
 export function createPoller(options: PollerOptions): Poller {
-  const { sqs, queueUrl, log } = options;
+  const { queueUrl, log } = options;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`concurrency must be an integer ≥ 1, got ${concurrency}`);
+  }
+  const queue = createQueueConsumer(options.sqs, queueUrl);
   const controller = new AbortController();
   const stats: PollerStats = {
     batches: 0,
@@ -83,6 +107,9 @@ export function createPoller(options: PollerOptions): Poller {
   const pending = new Set<string>();
   const publisher = countingPublisher(options.deps.publisher, stats);
   const deps: ProcessorDeps = { ...options.deps, publisher };
+  /** Long polls made while idle, which a stop may abort: nothing was in flight to lose. */
+  const idlePolls = new Set<AbortController>();
+  let wake: () => void = () => {};
   let unreachableSince: number | undefined;
   let failures = 0;
 
@@ -104,45 +131,30 @@ export function createPoller(options: PollerOptions): Poller {
       options.giveUpAfterMs === undefined
         ? delay
         : Math.max(0, options.giveUpAfterMs - (now - unreachableSince));
-    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, remaining)));
-  };
-
-  const visibilityTimeout = async (): Promise<number> => {
-    const response = await call('sqs', 'GetQueueAttributes', () =>
-      sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] })),
-    );
-    return Number(response.Attributes?.VisibilityTimeout ?? 30);
-  };
-
-  const receive = async (wait: number) => {
-    try {
-      const response = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: wait,
-          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
-          MessageAttributeNames: ['All'],
-        }),
-        // A long poll waits up to `wait` seconds by design: longer than the clients' request timeout.
-        { abortSignal: controller.signal, requestTimeout: (wait + 10) * 1000 },
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(delay, remaining));
+      controller.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
       );
-      return response.Messages ?? [];
-    } catch (error) {
-      if (controller.signal.aborted) return [];
-      throw error;
-    }
+    });
   };
 
   return {
     stop() {
       controller.abort();
+      for (const poll of idlePolls) poll.abort();
+      wake();
     },
     async run() {
       let timeoutSeconds: number | undefined;
       while (timeoutSeconds === undefined && !controller.signal.aborted) {
         try {
-          timeoutSeconds = await visibilityTimeout();
+          timeoutSeconds = await queue.visibilityTimeout();
         } catch (error) {
           if (!isUnreachable(error)) throw error;
           await backOff(error, 'GetQueueAttributes');
@@ -152,72 +164,242 @@ export function createPoller(options: PollerOptions): Poller {
       unreachableSince = undefined;
       failures = 0;
       const wait = options.waitTimeSeconds ?? (options.untilEmpty ? 1 : 20);
-      log.info({ queueUrl, visibilityTimeout: timeoutSeconds }, 'worker_started');
-      while (!controller.signal.aborted) {
-        let messages: Awaited<ReturnType<typeof receive>>;
-        try {
-          messages = await receive(wait);
-        } catch (error) {
-          await backOff(error, 'ReceiveMessage');
-          continue;
-        }
-        unreachableSince = undefined;
-        failures = 0;
-        if (messages.length === 0) {
-          options.onProgress?.(stats);
-          if (options.untilEmpty) break;
-          continue;
-        }
-        const receivedAt = Date.now();
-        const margin = Math.min(10_000, timeoutSeconds * 200);
-        const result = await processBatch(
-          messages.map((m) => {
-            const continues = continuesOf(m.MessageAttributes?.[CONTINUES_ATTRIBUTE]?.StringValue);
-            return {
-              messageId: m.MessageId ?? '',
-              body: m.Body ?? '',
-              receiptHandle: m.ReceiptHandle ?? '',
-              receiveCount: receiveCountOf(m.Attributes?.ApproximateReceiveCount),
-              ...(continues ? { continues } : {}),
-            };
-          }),
-          deps,
-          {
-            log,
-            deadline: receivedAt + timeoutSeconds * 1000 - margin,
-            concurrency: options.concurrency ?? 8,
-          },
+      const visibilitySeconds = timeoutSeconds;
+      // Work items stop starting this long before a message's lease ends: time to publish and delete.
+      const marginMs = Math.min(10_000, visibilitySeconds * 200);
+      // Received messages kept ahead of the slots: refills come two receives at a time (one bulk read
+      // of their findings), when that much room is free, and what is left must last until they arrive.
+      const lookahead = Math.max(3 * SQS_BATCH_SIZE, 2 * concurrency + SQS_BATCH_SIZE);
+      const lingerMs = options.lingerMs ?? SHARED_CALL_LINGER_MS;
+      log.info({ queueUrl, visibilityTimeout: visibilitySeconds, concurrency }, 'worker_started');
+
+      const dispatcher = createDispatcher(deps, { concurrency, log, lingerMs });
+      const idle = () => dispatcher.running === 0;
+      const leases = createLeases({ queue, visibilitySeconds, log });
+      const deletes = createCoalescer<QueueEntry, boolean>({
+        send: (entries) => queue.deleteBatch(entries),
+        maxItems: SQS_BATCH_SIZE,
+        lingerMs,
+        idle,
+      });
+      const visibility = createCoalescer<QueueEntry, boolean>({
+        send: (entries) => queue.changeVisibilityBatch(entries),
+        maxItems: SQS_BATCH_SIZE,
+        lingerMs,
+        idle,
+      });
+
+      let outstanding = 0;
+      let requested = 0;
+      /** Records received and not finished (in any phase). */
+      let active = 0;
+      let lastEmpty = false;
+      let drained = false;
+      let failure: { error: unknown; operation: string } | undefined;
+      let gaveUp: unknown;
+      const groups = new Set<Promise<void>>();
+
+      /** Hands messages back at once: visible again to every consumer, receive count unchanged. */
+      const handBack = (messages: readonly ReceivedMessage[]) =>
+        Promise.all(
+          messages.map((m) =>
+            visibility.add([{ receiptHandle: m.receiptHandle, seconds: 0 }]).then(
+              ([changed]) => {
+                if (!changed) log.warn({ messageId: m.messageId }, 'hand_back_failed');
+              },
+              (error: unknown) =>
+                log.warn({ messageId: m.messageId, err: describeError(error) }, 'hand_back_failed'),
+            ),
+          ),
         );
-        const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
-        const done = messages.filter((m) => !failed.has(m.MessageId ?? ''));
-        for (let i = 0; i < done.length; i += 10) {
-          const chunk = done.slice(i, i + 10);
+
+      const settle = async (message: ReceivedMessage, run: RecordRun): Promise<RecordResult | undefined> => {
+        if (run.status === 'not-started' && run.reason === 'declined') {
+          await leases.drop(message.messageId);
+          await handBack([message]);
+          return undefined;
+        }
+        const result = run.status === 'done' ? run.result : undefined;
+        if (result?.status === 'acknowledged') {
+          stats.acknowledged++;
+          pending.delete(message.messageId);
+          // Off the critical path, and still held until SQS confirms: a failed delete only means SQS
+          // delivers the message again later, and every step is idempotent.
+          void deletes
+            .add([{ receiptHandle: message.receiptHandle }])
+            .then(
+              ([deleted]) => {
+                if (!deleted) log.warn({ messageId: message.messageId }, 'delete_failed');
+              },
+              (error: unknown) => log.warn({ err: describeError(error) }, 'delete_batch_failed'),
+            )
+            .finally(() => leases.drop(message.messageId));
+          return result;
+        }
+        await leases.drop(message.messageId);
+        stats.retried++;
+        pending.add(message.messageId);
+        // A record not started for lack of time comes back at once; a tier-2 retry after its backoff; a
+        // crashed record after the rest of its visibility timeout.
+        const seconds = run.status === 'not-started' ? 0 : result?.visibilitySeconds;
+        if (seconds !== undefined) {
           try {
-            const deleted = await sqs.send(
-              new DeleteMessageBatchCommand({
-                QueueUrl: queueUrl,
-                Entries: chunk.map((m, index) => ({
-                  Id: String(index),
-                  ReceiptHandle: m.ReceiptHandle ?? '',
-                })),
-              }),
-            );
-            for (const failure of deleted.Failed ?? []) log.warn({ failure }, 'delete_failed');
+            const [changed] = await visibility.add([{ receiptHandle: message.receiptHandle, seconds }]);
+            if (!changed) log.warn({ messageId: message.messageId }, 'change_visibility_failed');
           } catch (error) {
-            // The messages come back after their visibility timeout; every step is idempotent.
-            log.warn({ err: describeError(error) }, 'delete_batch_failed');
+            log.warn({ messageId: message.messageId, err: describeError(error) }, 'change_visibility_failed');
           }
         }
-        stats.batches++;
-        stats.received += messages.length;
-        stats.acknowledged += done.length;
-        stats.retried += failed.size;
-        for (const id of failed) pending.add(id);
-        for (const m of done) pending.delete(m.MessageId ?? '');
-        stats.unfinished = pending.size;
-        options.onBatch?.(result);
-        options.onProgress?.(stats);
+        return result;
+      };
+
+      const accept = (messages: ReceivedMessage[], receivedAt: number) => {
+        if (controller.signal.aborted) {
+          // Received as the stop came: never started, so handed back rather than left invisible.
+          void handBack(messages);
+          return;
+        }
+        const leased = new Map(
+          messages.map((m) => [m.messageId, leases.hold(m.messageId, m.receiptHandle, receivedAt)]),
+        );
+        active += messages.length;
+        const runs = dispatcher.submit(messages, {
+          deadlineOf: (record) => {
+            const lease = leased.get(record.messageId);
+            return lease ? () => lease.expiresAt - marginMs : undefined;
+          },
+          shouldStart: () => !controller.signal.aborted,
+          onStart: () => {
+            stats.received++;
+          },
+        });
+        const group = (async () => {
+          const failed: { itemIdentifier: string }[] = [];
+          const results: RecordResult[] = [];
+          await Promise.all(
+            messages.map(async (message, index) => {
+              const run = (await runs[index]) as RecordRun;
+              const result = await settle(message, run);
+              active--;
+              if (result) results.push(result);
+              if (
+                result?.status !== 'acknowledged' &&
+                !(run.status === 'not-started' && run.reason === 'declined')
+              ) {
+                failed.push({ itemIdentifier: message.messageId });
+              }
+              wake();
+            }),
+          );
+          stats.unfinished = pending.size;
+          if (results.length > 0 || failed.length > 0) {
+            stats.batches++;
+            options.onBatch?.({ batchItemFailures: failed, results });
+            options.onProgress?.(stats);
+          }
+        })();
+        groups.add(group);
+        void group.finally(() => groups.delete(group));
+      };
+
+      /**
+       * Receives of up to ten messages each, made at once; what they bring is submitted as one group, so that
+       * its findings are verified in one bulk read (GetFindings takes 20 ids: two receives' worth).
+       */
+      const launch = (sizes: readonly number[]) => {
+        // With records in flight a receive must not hold a stop for a 20 s long poll; idle, it may.
+        const busy = active > 0 || outstanding > 0;
+        const waitSeconds = busy ? Math.min(wait, BUSY_WAIT_SECONDS) : wait;
+        const quiet = active === 0 && outstanding === 0;
+        // Only an idle long poll can be aborted by a stop (a busy one ends within a second on its own).
+        const poll = busy ? undefined : new AbortController();
+        if (poll) idlePolls.add(poll);
+        const asked = sizes.reduce((sum, size) => sum + size, 0);
+        outstanding++;
+        requested += asked;
+        const receivedAt = Date.now();
+        void Promise.allSettled(
+          sizes.map((max) => queue.receive({ max, waitSeconds, ...(poll ? { signal: poll.signal } : {}) })),
+        )
+          .then((answers) => {
+            const messages = answers.flatMap((answer) => (answer.status === 'fulfilled' ? answer.value : []));
+            const rejected = answers.find((answer) => answer.status === 'rejected');
+            if (rejected) failure ??= { error: rejected.reason, operation: 'ReceiveMessage' };
+            else {
+              unreachableSince = undefined;
+              failures = 0;
+            }
+            if (messages.length === 0) {
+              if (rejected) return;
+              lastEmpty = true;
+              if (quiet && options.untilEmpty) drained = true;
+              options.onProgress?.(stats);
+              return;
+            }
+            lastEmpty = false;
+            accept(messages, receivedAt);
+          })
+          .finally(() => {
+            if (poll) idlePolls.delete(poll);
+            outstanding--;
+            requested -= asked;
+            wake();
+          });
+      };
+
+      const fill = () => {
+        if (lastEmpty) {
+          // After an empty receive, one at a time; with untilEmpty, only once everything received is done,
+          // so that the receive that ends the run sees what those records sent back (continuations, retries).
+          if (outstanding === 0 && (!options.untilEmpty || active === 0)) launch([SQS_BATCH_SIZE]);
+          return;
+        }
+        const inWork = () => dispatcher.running + dispatcher.waiting + requested;
+        // Bounded even when outcomes cannot be published for a while: records then pile up in no slot.
+        const maxActive = 4 * (concurrency + lookahead);
+        while (active + requested < maxActive) {
+          const room = concurrency + lookahead - inWork();
+          if (room >= 2 * SQS_BATCH_SIZE) launch([SQS_BATCH_SIZE, SQS_BATCH_SIZE]);
+          else if (room > 0 && inWork() < concurrency) launch([Math.min(SQS_BATCH_SIZE, room)]);
+          else break;
+        }
+      };
+
+      try {
+        while (!controller.signal.aborted && !drained) {
+          if (failure) {
+            const { error, operation } = failure;
+            failure = undefined;
+            try {
+              await backOff(error, operation);
+            } catch (giveUp) {
+              gaveUp = giveUp;
+              break;
+            }
+            continue;
+          }
+          fill();
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+        }
+      } finally {
+        // Stopping (or drained): no more receives; what is in flight finishes.
+        for (const poll of idlePolls) poll.abort();
+        while (outstanding > 0 || groups.size > 0) {
+          dispatcher.flush();
+          await Promise.race([
+            Promise.all([...groups]),
+            new Promise<void>((resolve) => {
+              wake = resolve;
+            }),
+          ]);
+        }
+        dispatcher.flush();
+        await Promise.all([deletes.settled(), visibility.settled(), leases.close()]);
       }
+      if (gaveUp !== undefined) throw gaveUp;
+      stats.unfinished = pending.size;
       log.info({ ...stats }, 'worker_stopped');
       return stats;
     },
@@ -249,7 +431,7 @@ function countingPublisher(inner: OutcomePublisher, stats: PollerStats): Outcome
 
 /** Errors that mean SQS could not be reached (as opposed to a refusal such as AccessDenied). */
 function isUnreachable(error: unknown): boolean {
-  const e = error as { $metadata?: { httpStatusCode?: number }; httpStatus?: number };
+  const e = error as { $metadata?: { httpStatusCode?: number }; httpStatus?: number; retryable?: boolean };
   const status = e.$metadata?.httpStatusCode ?? e.httpStatus;
   return status === undefined || status >= 500;
 }

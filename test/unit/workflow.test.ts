@@ -120,7 +120,11 @@ describe('enrolment workflow', () => {
     });
     expect(deps.iam.totalCalls()).toBeLessThanOrEqual(6);
     expect(deps.findingUpdates[0]).toMatchObject({ status: 'NOTIFIED' });
-    expect(deps.findingUpdates[0]?.note).toContain('2026-11-26T10:00:00.000Z');
+    // The note names no user and only the deadline's day: findings contained that day share one call.
+    expect(deps.findingUpdates[0]?.note).toBe(
+      'This IAM user must enable MFA by 2026-11-26 (UTC; the exact time is on its mfa-remediation:deadline tag); contained with MfaRemediationGuard until then.',
+    );
+    expect(deps.findingUpdates[0]?.note).not.toContain('bob');
   });
 
   it('is idempotent: a re-delivery changes nothing and reports already-applied', async () => {

@@ -16,7 +16,8 @@ import { count } from '../progress.ts';
 import { failedOutcomeCount } from '../results.ts';
 
 export async function runWorker(cli: CliContext, options: WorkerOptions): Promise<void> {
-  const runtime = await cli.runtime();
+  // The connection pools are sized to the records in flight.
+  const runtime = await cli.runtime({ concurrency: options.concurrency });
   const queueUrl = options.queueUrl ?? runtime.config.remediationQueueUrl;
   const source = options.queueUrl ? '--queue-url' : 'REMEDIATION_QUEUE_URL';
   if (!queueUrl) {

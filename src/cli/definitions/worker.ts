@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_CONCURRENCY } from '../../worker/defaults.ts';
 import { integerFlag } from '../args.ts';
 import type { CliContext } from '../context.ts';
 import { describeCommand } from '../help.ts';
@@ -22,7 +23,12 @@ export function defineWorker(program: Command, cli: CliContext): void {
     )
     .option('--queue-url <url>', 'the remediation queue (default: REMEDIATION_QUEUE_URL)')
     .option('--until-empty', 'stop when a receive finds no visible message')
-    .option('--concurrency <n>', 'records processed at once', integerFlag(1, 100), 8)
+    .option(
+      '--concurrency <n>',
+      'records doing their IAM work at once',
+      integerFlag(1, 100),
+      DEFAULT_CONCURRENCY,
+    )
     .option(
       '--give-up-after <seconds>',
       'with --until-empty: stop (exit 1) when SQS cannot be reached for this long',

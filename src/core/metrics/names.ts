@@ -19,6 +19,11 @@ export const METRICS = {
   tier2Retries: 'Tier2Retries',
   /** Count: records retried because AWS still throttled after the SDK's own retries. */
   throttles: 'Throttles',
+  /**
+   * Count: IAM requests AWS answered with throttling, each attempt the SDK made (most succeed on its retry).
+   * AWS publishes no IAM rate limit; this is how close a deployment's concurrency runs to it.
+   */
+  iamThrottles: 'IamThrottles',
   /** Count: person notifications SES accepted. */
   notificationsSent: 'NotificationsSent',
   /** Count: person notifications that failed (the outcome still stands: action `notify-user` `failed`). */
@@ -32,6 +37,7 @@ export const METRIC_UNITS: Readonly<Record<(typeof METRICS)[keyof typeof METRICS
   Tier1Retries: 'Count',
   Tier2Retries: 'Count',
   Throttles: 'Count',
+  IamThrottles: 'Count',
   NotificationsSent: 'Count',
   NotificationFailures: 'Count',
   TimeToRemediate: 'Seconds',
