@@ -227,7 +227,7 @@ function coldStartSection(cold: ColdStartResult): string {
   );
   return [
     `4. Cold start: handlers/remediate.ts bundled with serverless.yml's esbuild options (${options.join(', ')})`,
-    `bundle ${bytes(bundle.bytes)} (${bytes(bundle.deflatedBytes)} deflated), source map ${bytes(bundle.sourceMapBytes)}; built in ${seconds(bundle.buildMs)}`,
+    `bundle ${bytes(bundle.bytes)} (${bytes(bundle.deflatedBytes)} deflated), source map ${bytes(bundle.sourceMapBytes)} (${bytes(bundle.sourceMapDeflatedBytes)} deflated, ${bundle.sourcesInMap ? 'with' : 'without'} the sources); zip ≈ ${bytes(bundle.zipBytes)}; built in ${seconds(bundle.buildMs)}`,
     `import() in a fresh node process, median of ${cold.import.processes}: ${cold.import.medianMs} ms (min ${cold.import.minMs}, max ${cold.import.maxMs}); ` +
       `with --enable-source-maps as deployed: ${cold.import.withSourceMapsMedianMs} ms`,
     `whole process (Node start-up + import): ${cold.import.processMedianMs} ms; peak RSS after import: ${cold.import.maxRssMb} MB`,

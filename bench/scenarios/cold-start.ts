@@ -42,6 +42,11 @@ export interface ColdStartResult {
     readonly bytes: number;
     readonly deflatedBytes: number;
     readonly sourceMapBytes: number;
+    readonly sourceMapDeflatedBytes: number;
+    /** What the function's zip holds: the bundle and its source map, deflated (zip headers aside). */
+    readonly zipBytes: number;
+    /** Whether the source map carries a copy of the sources (`sourcesContent`). */
+    readonly sourcesInMap: boolean;
     readonly buildMs: number;
     /** The esbuild options used (from serverless.yml's `custom.esbuild`). */
     readonly options: Record<string, unknown>;
@@ -168,6 +173,9 @@ export async function runColdStartScenario(
         bytes: bundle.bytes,
         deflatedBytes: bundle.deflatedBytes,
         sourceMapBytes: bundle.sourceMapBytes,
+        sourceMapDeflatedBytes: bundle.sourceMapDeflatedBytes,
+        zipBytes: bundle.deflatedBytes + bundle.sourceMapDeflatedBytes,
+        sourcesInMap: bundle.sourcesInMap,
         buildMs: bundle.buildMs,
         options: bundle.options,
       },
@@ -210,12 +218,16 @@ async function bundleHandler(serverless: Serverless, dir: string) {
   const file = join(dir, `remediate${extension}`);
   const code = readFileSync(file);
   const map = `${file}.map`;
+  const mapText = statSafe(map) > 0 ? readFileSync(map) : Buffer.alloc(0);
   return {
     file,
     url: pathToFileURL(file).href,
     bytes: code.byteLength,
     deflatedBytes: deflateRawSync(code, { level: 9 }).byteLength,
-    sourceMapBytes: statSafe(map),
+    sourceMapBytes: mapText.byteLength,
+    sourceMapDeflatedBytes: mapText.byteLength > 0 ? deflateRawSync(mapText, { level: 9 }).byteLength : 0,
+    sourcesInMap:
+      mapText.byteLength > 0 && 'sourcesContent' in (JSON.parse(mapText.toString('utf8')) as object),
     buildMs: round(buildMs, 0),
     options: options as Record<string, unknown>,
   };

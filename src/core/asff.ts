@@ -5,7 +5,7 @@
  * validate what we use and let the rest through. Envelopes keep `findings` as `unknown[]` so that each
  * finding is validated on its own: one bad finding must not reject its neighbours.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AccountId } from './model.ts';
 
 /**

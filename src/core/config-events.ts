@@ -14,7 +14,7 @@
  * Besides the EventBridge event, the same payload arrives bare (with `messageType:
  * "ComplianceChangeNotification"`) when a Config delivery channel's SNS topic is subscribed to the queue.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   describeZodError,
   formatPath,

@@ -13,7 +13,7 @@
  *   remediation with stale data, so it is ignored; a custom action, which is an operator asking explicitly,
  *   processes it anyway (the workflow re-checks the user's real MFA state first).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ASFF_LIMITS, AsffFinding, AsffResource } from './asff.ts';
 import { IAM_USER_ID } from './config-events.ts';
 import { classifyControl } from './controls.ts';

@@ -4,7 +4,7 @@
  * values: a body may hold authentication codes, and reasons travel to SNS subscribers, logs and the
  * dead-letter queue.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { IntakeItem, TerminalItem, Trigger, WorkItem } from './model.ts';
 
 /** A path segment as zod reports it. */

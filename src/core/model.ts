@@ -3,7 +3,7 @@
  * are the single source of truth: intake validates with them, the code's types are inferred from them, and
  * the JSON Schema files in `schemas/` are generated from them (docs/reference.md: Schemas).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PATTERNS } from './patterns.ts';
 
 /** IAM's own patterns (CreateUser, EnableMFADevice), so we reject what IAM would reject before calling it. */

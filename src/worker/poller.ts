@@ -12,9 +12,10 @@
  * - every message held is kept invisible while it is worked on, waits its turn or waits for its outcomes
  *   (`leases.ts`), so none reappears mid-work; a record's deadline follows its lease.
  *
- * On SIGTERM (or `stop()`), no new receive is made; records already started finish, are published and
- * deleted; messages received and not started are handed back at once (visibility 0), so nothing is left
- * invisible.
+ * On SIGTERM (or `stop()`), no new receive is made and an idle long poll is abandoned; every message
+ * already received is finished, published and deleted, and a receive that lands after the stop is handed
+ * back at once (visibility 0), so nothing is left invisible. The look-ahead bounds that work: at most
+ * `concurrency` + the look-ahead records, a few seconds at real latencies.
  *
  * What a caller may rely on, whatever the poller's internals (the CLI's exit status and progress depend on
  * it, and `test/e2e/cli-work.test.ts` checks it through the real binary):
@@ -67,7 +68,7 @@ export interface PollerOptions {
 export interface PollerStats {
   /** Receives whose records are all done. */
   batches: number;
-  /** Messages taken into work (a message handed back untouched at a stop is not counted). */
+  /** Messages taken into work (a message handed back untouched after a stop is not counted). */
   received: number;
   acknowledged: number;
   /** Times a message was left for SQS to redeliver (tier-2 retry). */
@@ -83,7 +84,7 @@ export interface PollerStats {
 export interface Poller {
   /** Resolves when the poller stops (empty queue with `untilEmpty`, or after `stop()`). */
   run(): Promise<PollerStats>;
-  /** Graceful stop: finish the records started, hand back the rest, receive no more. */
+  /** Graceful stop: finish the records received, receive no more, hand back what lands after it. */
   stop(): void;
 }
 
@@ -268,7 +269,6 @@ export function createPoller(options: PollerOptions): Poller {
             const lease = leased.get(record.messageId);
             return lease ? () => lease.expiresAt - marginMs : undefined;
           },
-          shouldStart: () => !controller.signal.aborted,
           onStart: () => {
             stats.received++;
           },
@@ -299,52 +299,63 @@ export function createPoller(options: PollerOptions): Poller {
           }
         })();
         groups.add(group);
-        void group.finally(() => groups.delete(group));
+        void group.finally(() => {
+          groups.delete(group);
+          wake();
+        });
       };
 
       /**
-       * Receives of up to ten messages each, made at once; what they bring is submitted as one group, so that
-       * its findings are verified in one bulk read (GetFindings takes 20 ids: two receives' worth).
+       * Receives of up to ten messages each, made at once. Each one's messages start as soon as they arrive;
+       * receives that land close together have their findings verified in one bulk read all the same (the
+       * shared findings port joins their GetFindings, 20 ids a call).
        */
       const launch = (sizes: readonly number[]) => {
         // With records in flight a receive must not hold a stop for a 20 s long poll; idle, it may.
         const busy = active > 0 || outstanding > 0;
         const waitSeconds = busy ? Math.min(wait, BUSY_WAIT_SECONDS) : wait;
-        const quiet = active === 0 && outstanding === 0;
+        const quiet = !busy;
         // Only an idle long poll can be aborted by a stop (a busy one ends within a second on its own).
         const poll = busy ? undefined : new AbortController();
         if (poll) idlePolls.add(poll);
-        const asked = sizes.reduce((sum, size) => sum + size, 0);
-        outstanding++;
-        requested += asked;
-        const receivedAt = Date.now();
-        void Promise.allSettled(
-          sizes.map((max) => queue.receive({ max, waitSeconds, ...(poll ? { signal: poll.signal } : {}) })),
-        )
-          .then((answers) => {
-            const messages = answers.flatMap((answer) => (answer.status === 'fulfilled' ? answer.value : []));
-            const rejected = answers.find((answer) => answer.status === 'rejected');
-            if (rejected) failure ??= { error: rejected.reason, operation: 'ReceiveMessage' };
-            else {
-              unreachableSince = undefined;
-              failures = 0;
-            }
-            if (messages.length === 0) {
-              if (rejected) return;
-              lastEmpty = true;
-              if (quiet && options.untilEmpty) drained = true;
-              options.onProgress?.(stats);
-              return;
-            }
-            lastEmpty = false;
-            accept(messages, receivedAt);
-          })
-          .finally(() => {
-            if (poll) idlePolls.delete(poll);
-            outstanding--;
-            requested -= asked;
-            wake();
-          });
+        let left = sizes.length;
+        let brought = 0;
+        for (const max of sizes) {
+          outstanding++;
+          requested += max;
+          const receivedAt = Date.now();
+          void queue
+            .receive({ max, waitSeconds, ...(poll ? { signal: poll.signal } : {}) })
+            .then(
+              (messages) => {
+                unreachableSince = undefined;
+                failures = 0;
+                brought += messages.length;
+                if (messages.length > 0) {
+                  lastEmpty = false;
+                  accept(messages, receivedAt);
+                }
+              },
+              (error: unknown) => {
+                brought++;
+                failure ??= { error, operation: 'ReceiveMessage' };
+              },
+            )
+            .finally(() => {
+              outstanding--;
+              requested -= max;
+              if (--left === 0) {
+                if (poll) idlePolls.delete(poll);
+                if (brought === 0) {
+                  // Nothing at all: the queue is empty for now (with untilEmpty and nothing in flight, done).
+                  lastEmpty = true;
+                  if (quiet && options.untilEmpty) drained = true;
+                  options.onProgress?.(stats);
+                }
+              }
+              wake();
+            });
+        }
       };
 
       const fill = () => {
@@ -388,12 +399,10 @@ export function createPoller(options: PollerOptions): Poller {
         for (const poll of idlePolls) poll.abort();
         while (outstanding > 0 || groups.size > 0) {
           dispatcher.flush();
-          await Promise.race([
-            Promise.all([...groups]),
-            new Promise<void>((resolve) => {
-              wake = resolve;
-            }),
-          ]);
+          // Woken by every receive and every record that ends (never by an empty list: that would spin).
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
         }
         dispatcher.flush();
         await Promise.all([deletes.settled(), visibility.settled(), leases.close()]);

@@ -25,28 +25,57 @@ afterAll(async () => {
 });
 
 describe('worker scenario', () => {
-  it('drains a mixed backlog with the minimal IAM calls per path, and a baseline making the same calls', async () => {
+  it('drains a mixed backlog at each latency and concurrency with the minimal IAM calls per path, shared calls, and a baseline making the same IAM calls', async () => {
     // Act
-    const result = await runWorkerScenario(cloud, { findings: 20, latenciesMs: [0], warmupFindings: 0 });
+    const result = await runWorkerScenario(cloud, {
+      findings: 20,
+      latenciesMs: [0, 20],
+      concurrencies: [4],
+      warmupFindings: 0,
+    });
 
     // Assess
-    expect(result.runs).toHaveLength(1);
-    const [run] = result.runs;
-    expect(run?.worker.outcomes).toEqual({ 'already-compliant': 10, 'enrollment-required': 10 });
-    expect(run?.callsIdentical).toBe(true);
-    expect(run?.callDifferences).toEqual([]);
-    expect(run?.worker.wallMs).toEqual(expect.any(Number));
-    expect(run?.overheadRatio).toEqual(expect.any(Number));
-    // One BatchUpdateFindings per finding, and one GetFindings per receive batch of ten that verifies them.
-    expect(run?.worker.callsPerFinding).toMatchObject({ securityhub: 1.1, sns: 1 });
+    expect(result.runs.map((run) => [run.latencyMs, run.concurrency])).toEqual([
+      [0, 4],
+      [20, 4],
+    ]);
+    for (const run of result.runs) {
+      expect(run.outcomes).toEqual({ 'already-compliant': 10, 'enrollment-required': 10 });
+      expect(Object.keys(run.callsPerFinding)).toEqual(
+        expect.arrayContaining(['iam', 'securityhub', 'sns', 'sqs']),
+      );
+      // Outcomes of several records share a PublishBatch call: fewer calls than findings.
+      expect(run.callsPerFinding.sns).toBeLessThan(1);
+      expect(run.callsPerFinding.securityhub).toBeLessThan(1);
+    }
+    const [atZero, atLatency] = result.runs;
+    expect(atZero?.floorFindingsPerSecond).toBeUndefined();
+    const perFinding = ['iam', 'securityhub', 'sns', 'sqs'].reduce(
+      (sum, service) => sum + (atLatency?.callsPerFinding[service] ?? 0),
+      0,
+    );
+    expect(atLatency?.floorFindingsPerSecond).toBeCloseTo(4 / (perFinding * 0.02), 0);
+    expect(atLatency?.floorRatio).toBeCloseTo(
+      (atLatency?.findingsPerSecond ?? 0) / (atLatency?.floorFindingsPerSecond ?? 1),
+      1,
+    );
+
+    const [overhead] = result.overhead;
+    expect(overhead).toMatchObject({ concurrency: 4, iamCallsIdentical: true, otherCallsAtMost: true });
+    expect(overhead?.pairs).toHaveLength(1);
+    expect(overhead?.overheadRatio).toEqual(expect.any(Number));
 
     const [compliant, contained] = result.paths;
     expect(compliant).toMatchObject({ category: 'compliant', findings: 10, withinBudget: true });
-    expect(compliant?.iamCallsPerFinding).toBeLessThanOrEqual(2);
     expect(compliant?.iamPerFinding).toEqual({ ListMFADevices: 1, ListUserTags: 1 });
     expect(contained).toMatchObject({ category: 'contained', findings: 10, withinBudget: true });
     expect(contained?.iamCallsPerFinding).toBeLessThanOrEqual(6);
     expect(result.pathsAddUp).toBe(true);
+
+    // The fleet model: 100,000 containments, from the containment's measured IAM calls.
+    expect(result.fleet).toMatchObject({ accounts: 1_000, usersPerAccount: 100, iamCallsPerUser: 6 });
+    expect(result.fleet.estimates.length).toBeGreaterThan(0);
+    expect(checksOf(result, undefined, undefined).every((check) => check.ok)).toBe(true);
   });
 });
 
@@ -99,6 +128,9 @@ describe('cold-start scenario', () => {
     expect(result.bundle.options).toMatchObject({ format: 'esm', bundle: true, minify: true });
     expect(result.bundle.bytes).toBeGreaterThan(0);
     expect(result.bundle.deflatedBytes).toBeLessThan(result.bundle.bytes);
+    // The map names files and lines without carrying a copy of the sources (serverless.yml sourcesContent).
+    expect(result.bundle.sourcesInMap).toBe(false);
+    expect(result.bundle.zipBytes).toBe(result.bundle.deflatedBytes + result.bundle.sourceMapDeflatedBytes);
     expect(result.import.processes).toBe(1);
     expect(result.import.medianMs).toEqual(expect.any(Number));
     expect(result.batches).toEqual([
@@ -133,10 +165,12 @@ describe('command line', () => {
     expect(quick).toMatchObject({ ...QUICK_PROFILE, output: 'json', quick: true, profile: 'custom' });
     expect(parseBenchArgs(['--quick']).profile).toBe('quick');
     expect(quick.scenarios).toEqual(['sweep', 'worker']);
-    expect(parseBenchArgs(['--findings', '40', '--latency', '0,50', '--concurrency', '10'])).toMatchObject({
+    expect(full).toMatchObject({ latenciesMs: [0, 20, 50], concurrencies: [8, 32] });
+    expect(quick).toMatchObject({ latenciesMs: [0, 20, 50], concurrencies: [8, 32] });
+    expect(parseBenchArgs(['--findings', '40', '--latency', '0,50', '--concurrency', '10,4'])).toMatchObject({
       findings: 40,
       latenciesMs: [0, 50],
-      concurrency: 10,
+      concurrencies: [10, 4],
       profile: 'custom',
     });
   });

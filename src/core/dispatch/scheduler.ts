@@ -17,7 +17,7 @@ export interface Slot {
 export interface SchedulerOptions {
   /** Tasks holding a slot at once; at least 1. */
   readonly concurrency: number;
-  /** Called (synchronously) whenever the last slot-holding task gives its slot back and none is ready. */
+  /** Called (in a microtask) whenever the last slot-holding task gives its slot back and none is ready. */
   readonly onIdle?: () => void;
 }
 
@@ -44,13 +44,22 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const ready: (() => void)[] = [];
   let running = 0;
   let waiting = 0;
+  let idleQueued = false;
 
   const dispatch = () => {
     while (running < concurrency && ready.length > 0) {
       running++;
       (ready.shift() as () => void)();
     }
-    if (running === 0 && ready.length === 0) options.onIdle?.();
+    if (running === 0 && ready.length === 0 && options.onIdle && !idleQueued) {
+      idleQueued = true;
+      // After the current synchronous work: the task that just gave its slot back queues what it sends
+      // next (its finding updates) before the idle hook sends everything pending.
+      queueMicrotask(() => {
+        idleQueued = false;
+        if (running === 0 && ready.length === 0) options.onIdle?.();
+      });
+    }
   };
 
   return {

@@ -6,9 +6,10 @@
  * findings with one status and one note). Every record still gets the answer for its own outcomes and
  * findings only, so a failed entry fails its own record and no other.
  */
-import type { Outcome } from '../model.ts';
+import type { FindingRef, Outcome } from '../model.ts';
 import {
   type FindingChange,
+  type FindingFacts,
   type FindingsPort,
   type FindingUpdateResult,
   findingKey,
@@ -27,6 +28,13 @@ export const SHARED_CALL_LINGER_MS = 500;
 export const OUTCOMES_PER_CALL = 10;
 /** Finding identifiers of one BatchUpdateFindings (or BatchUpdateFindingsV2) call. */
 export const FINDINGS_PER_CALL = 100;
+/** Findings one GetFindings call can name (20 values per filter attribute). */
+export const DESCRIBED_PER_CALL = 20;
+/**
+ * How long a read of finding facts waits for another: two receives made together land within a call's
+ * latency of each other, and their records wait for the read before they start (behind the look-ahead).
+ */
+export const DESCRIBE_LINGER_MS = 25;
 
 export interface SharedCallOptions {
   /** Default {@link SHARED_CALL_LINGER_MS}. */
@@ -70,8 +78,8 @@ export function createSharedPublisher(
 /**
  * Finding updates of records that finish close together, sent in shared calls: changes with the same status
  * and note (and Region and generation, which decide the endpoint and the API) share one. Changes to the same
- * finding are sent in the order they were made. Reads (`describe`) go straight through: verification reads
- * once per batch of records received together (`claims/lookups.ts`), not per change.
+ * finding are sent in the order they were made. Reads (`describe`, once per batch of records received
+ * together: `claims/lookups.ts`) of receives that land close together share a call too.
  */
 export function createSharedFindings(
   inner: FindingsPort,
@@ -91,15 +99,37 @@ export function createSharedFindings(
       );
     },
   });
+  const reads: Coalescer<FindingRef, FindingFacts | undefined> = createCoalescer({
+    maxItems: DESCRIBED_PER_CALL,
+    lingerMs: Math.min(DESCRIBE_LINGER_MS, options.lingerMs ?? DESCRIBE_LINGER_MS),
+    ...(options.idle ? { idle: options.idle } : {}),
+    async send(refs) {
+      const found = await inner.describe(refs);
+      return refs.map((ref) => found.get(findingKey(ref)));
+    },
+  });
   return {
-    describe: (refs) => inner.describe(refs),
+    async describe(refs) {
+      const answers = await reads.add(refs);
+      const found = new Map<string, FindingFacts>();
+      refs.forEach((ref, index) => {
+        const facts = answers[index];
+        if (facts) found.set(findingKey(ref), facts);
+      });
+      return found;
+    },
     async update(changes) {
       const answers = await coalescer.add(changes);
       return new Map(
         changes.map((change, index) => [findingKey(change.ref), answers[index] as FindingUpdateResult]),
       );
     },
-    flush: () => coalescer.flush(),
-    settled: () => coalescer.settled(),
+    flush: () => {
+      reads.flush();
+      coalescer.flush();
+    },
+    settled: async () => {
+      await Promise.all([reads.settled(), coalescer.settled()]);
+    },
   };
 }

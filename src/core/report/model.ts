@@ -3,7 +3,7 @@
  * line): per account, every user in scope and the state of its MFA campaign. The zod schema is the single
  * source of the JSON output and of `schemas/report.schema.json`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AccountId } from '../model.ts';
 
 export const REPORT_SCHEMA_ID = 'mfa-remediation/report@1';

@@ -6,7 +6,7 @@
  * A seeded member account gets `OrganizationAccountAccessRole`, as accounts AWS Organizations creates do:
  * trusted by the management (default) account, with administrator permissions.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AccountId, UserName } from '../../core/model.ts';
 import type { LocalCloudEnv } from '../cloud-types.ts';
 import type { IamService } from './iam.ts';
