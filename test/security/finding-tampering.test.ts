@@ -108,7 +108,7 @@ describe('finding tampering', () => {
     await h.send([makeSecurityHubEvent([franks])]);
     await h.runWorker();
     expect(await findingState(h, franks.Id as string)).toEqual([
-      { status: 'NOTIFIED', note: expect.stringContaining('IAM user frank must enable MFA') },
+      { status: 'NOTIFIED', note: expect.stringContaining('This IAM user must enable MFA by') },
     ]);
   });
 
@@ -153,9 +153,12 @@ describe('finding tampering', () => {
     expect(h.cloud.stats().requests['securityhub:GetFindings']).toBe(1);
     await h.send(findings.slice(20).map((f) => makeSecurityHubEvent([f])));
     const batched = await h.runWorker();
-    // GetFindings takes up to 20 Id values: each batch of (at most ten) messages costs one call, not ten.
+    // GetFindings takes up to 20 Id values: each receive of (at most ten) messages costs at most one call,
+    // not ten, and receives that land together share one (at least 40 / 20 calls).
     expect(batched.stats.received).toBe(40);
-    expect(h.cloud.stats().requests['securityhub:GetFindings']).toBe(1 + batched.stats.batches);
+    const reads = (h.cloud.stats().requests['securityhub:GetFindings'] ?? 0) - 1;
+    expect(reads).toBeLessThanOrEqual(batched.stats.batches);
+    expect(reads).toBeGreaterThanOrEqual(2);
     expect(batched.stats.batches).toBeLessThan(40);
     expect(single.stats.batches).toBe(1);
     const resolved = await Promise.all(findings.map((f) => findingState(h, f.Id as string)));

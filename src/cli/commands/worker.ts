@@ -1,6 +1,6 @@
 /**
  * `mfa-remediation worker`: the long-running poller (a container, a systemd service), or with `--until-empty`
- * one pass over the queue. SIGTERM and SIGINT stop it gracefully: the in-flight batch finishes first.
+ * one pass over the queue. SIGTERM and SIGINT stop it gracefully: every message already received finishes first.
  *
  * Exit status (docs/reference.md: Exit status): with `--until-empty`, 1 when the run ends with work not done
  * — a message retried and not finished, an outcome `failed`, `rejected` or `invalid-code`, an outcome not

@@ -19,7 +19,7 @@ export function defineWorker(program: Command, cli: CliContext): void {
     .summary('poll the remediation queue and process its messages')
     .description(
       'Poll the remediation queue and process its messages until stopped (SIGTERM or SIGINT finish the ' +
-        'batch in flight first), or with --until-empty until the queue has no visible messages.',
+        'messages already received first), or with --until-empty until the queue has no visible messages.',
     )
     .option('--queue-url <url>', 'the remediation queue (default: REMEDIATION_QUEUE_URL)')
     .option('--until-empty', 'stop when a receive finds no visible message')
