@@ -68,7 +68,7 @@ export interface PollerOptions {
 export interface PollerStats {
   /** Receives whose records are all done. */
   batches: number;
-  /** Messages taken into work (a message handed back untouched after a stop is not counted). */
+  /** Messages received and taken into work (a receive that lands after a stop is handed back, not counted). */
   received: number;
   acknowledged: number;
   /** Times a message was left for SQS to redeliver (tier-2 retry). */
@@ -215,11 +215,6 @@ export function createPoller(options: PollerOptions): Poller {
         );
 
       const settle = async (message: ReceivedMessage, run: RecordRun): Promise<RecordResult | undefined> => {
-        if (run.status === 'not-started' && run.reason === 'declined') {
-          await leases.drop(message.messageId);
-          await handBack([message]);
-          return undefined;
-        }
         const result = run.status === 'done' ? run.result : undefined;
         if (result?.status === 'acknowledged') {
           stats.acknowledged++;
@@ -264,13 +259,11 @@ export function createPoller(options: PollerOptions): Poller {
           messages.map((m) => [m.messageId, leases.hold(m.messageId, m.receiptHandle, receivedAt)]),
         );
         active += messages.length;
+        stats.received += messages.length;
         const runs = dispatcher.submit(messages, {
           deadlineOf: (record) => {
             const lease = leased.get(record.messageId);
             return lease ? () => lease.expiresAt - marginMs : undefined;
-          },
-          onStart: () => {
-            stats.received++;
           },
         });
         const group = (async () => {
@@ -282,12 +275,7 @@ export function createPoller(options: PollerOptions): Poller {
               const result = await settle(message, run);
               active--;
               if (result) results.push(result);
-              if (
-                result?.status !== 'acknowledged' &&
-                !(run.status === 'not-started' && run.reason === 'declined')
-              ) {
-                failed.push({ itemIdentifier: message.messageId });
-              }
+              if (result?.status !== 'acknowledged') failed.push({ itemIdentifier: message.messageId });
               wake();
             }),
           );

@@ -39,16 +39,14 @@ export interface DispatcherOptions {
 /** What became of one record. */
 export type RecordRun =
   | { readonly status: 'done'; readonly result: RecordResult }
-  /** Handed back untouched: its deadline passed, or the caller said not to start it. */
-  | { readonly status: 'not-started'; readonly reason: 'deadline' | 'declined' }
+  /** Handed back untouched: its deadline passed before its turn came. */
+  | { readonly status: 'not-started'; readonly reason: 'deadline' }
   /** It could not be processed (a bug, or the allowed accounts could not be resolved): left to SQS. */
   | { readonly status: 'crashed' };
 
 export interface SubmitOptions {
   /** The record's deadline (see `RecordOptions.deadline`): a record whose deadline has passed does not start. */
   readonly deadlineOf?: (record: RecordInput) => Deadline | undefined;
-  /** Asked when the record's turn comes; false hands it back unstarted (e.g. the poller is stopping). */
-  readonly shouldStart?: (record: RecordInput) => boolean;
   /** Called when the record starts. */
   readonly onStart?: (record: RecordInput) => void;
 }
@@ -106,8 +104,6 @@ export function createDispatcher(deps: ProcessorDeps, options: DispatcherOptions
     },
     submit: SubmitOptions,
   ): Promise<RecordRun> => {
-    if (submit.shouldStart && !submit.shouldStart(record))
-      return { status: 'not-started', reason: 'declined' };
     const deadline = submit.deadlineOf?.(record);
     if (deadline !== undefined && Date.now() >= deadlineAt(deadline)) {
       log.warn({ messageId: record.messageId }, 'deadline_reached_record_not_started');
