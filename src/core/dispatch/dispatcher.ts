@@ -47,8 +47,6 @@ export type RecordRun =
 export interface SubmitOptions {
   /** The record's deadline (see `RecordOptions.deadline`): a record whose deadline has passed does not start. */
   readonly deadlineOf?: (record: RecordInput) => Deadline | undefined;
-  /** Called when the record starts. */
-  readonly onStart?: (record: RecordInput) => void;
 }
 
 export interface Dispatcher {
@@ -109,7 +107,6 @@ export function createDispatcher(deps: ProcessorDeps, options: DispatcherOptions
       log.warn({ messageId: record.messageId }, 'deadline_reached_record_not_started');
       return { status: 'not-started', reason: 'deadline' };
     }
-    submit.onStart?.(record);
     try {
       const result = await processRecord(record, recordDeps, {
         allowedAccounts: context.allowedAccounts,
