@@ -5,7 +5,8 @@
  *
  * - up to `concurrency` records do their IAM work at once; as soon as one is done with it, the next starts,
  *   and the poller receives again whenever there is room for ten more records, so that records wait for a
- *   slot rather than for a receive (a look-ahead of at least ten received messages, one receive's worth);
+ *   slot rather than for a receive (a look-ahead of received messages that grows with the records finished
+ *   in this run, up to at least ten, one receive's worth);
  * - records about the same user run in the order they arrived, across receives too;
  * - outcomes, finding updates and deletes of records that finish close together share calls, sent outside
  *   the records' slots (`core/dispatch/shared-calls.ts`);
@@ -41,7 +42,9 @@ import { createLeases } from './leases.ts';
 
 export { DEFAULT_CONCURRENCY } from './defaults.ts';
 
-/** A long poll that cannot wait for messages forever when records are in flight (see `receiveWait`). */
+/** How long a delete waits for company (DeleteMessageBatch, ten a call). */
+const DELETE_LINGER_MS = 50;
+/** A long poll that cannot wait for messages forever when records are in flight (see `launch`). */
 const BUSY_WAIT_SECONDS = 1;
 
 export interface PollerOptions {
@@ -170,8 +173,16 @@ export function createPoller(options: PollerOptions): Poller {
       const marginMs = Math.min(10_000, visibilitySeconds * 200);
       // Received messages kept ahead of the slots: refills come two receives at a time (one bulk read
       // of their findings), when that much room is free, and what is left must last until they arrive.
-      const lookahead = Math.max(3 * SQS_BATCH_SIZE, 2 * concurrency + SQS_BATCH_SIZE);
+      // The look-ahead grows with the records finished in this run: every receive counts towards a
+      // message's maxReceiveCount, and a worker that dies young (a crash loop) must not have burnt the
+      // receives of many messages it never worked on, or SQS dead-letters them untried.
+      const maxLookahead = Math.max(3 * SQS_BATCH_SIZE, 2 * concurrency + SQS_BATCH_SIZE);
+      let finished = 0;
+      const lookahead = () => Math.min(maxLookahead, finished);
       const lingerMs = options.lingerMs ?? SHARED_CALL_LINGER_MS;
+      // Deletes are off every record's path, yet a message finished and not deleted yet is received again
+      // after a crash: they wait for company a short while only.
+      const deleteLingerMs = Math.min(lingerMs, DELETE_LINGER_MS);
       log.info({ queueUrl, visibilityTimeout: visibilitySeconds, concurrency }, 'worker_started');
 
       const dispatcher = createDispatcher(deps, { concurrency, log, lingerMs });
@@ -180,7 +191,7 @@ export function createPoller(options: PollerOptions): Poller {
       const deletes = createCoalescer<QueueEntry, boolean>({
         send: (entries) => queue.deleteBatch(entries),
         maxItems: SQS_BATCH_SIZE,
-        lingerMs,
+        lingerMs: deleteLingerMs,
         idle,
       });
       const visibility = createCoalescer<QueueEntry, boolean>({
@@ -274,6 +285,7 @@ export function createPoller(options: PollerOptions): Poller {
               const run = (await runs[index]) as RecordRun;
               const result = await settle(message, run);
               active--;
+              finished++;
               if (result) results.push(result);
               if (result?.status !== 'acknowledged') failed.push({ itemIdentifier: message.messageId });
               wake();
@@ -355,9 +367,9 @@ export function createPoller(options: PollerOptions): Poller {
         }
         const inWork = () => dispatcher.running + dispatcher.waiting + requested;
         // Bounded even when outcomes cannot be published for a while: records then pile up in no slot.
-        const maxActive = 4 * (concurrency + lookahead);
+        const maxActive = 4 * (concurrency + maxLookahead);
         while (active + requested < maxActive) {
-          const room = concurrency + lookahead - inWork();
+          const room = concurrency + lookahead() - inWork();
           if (room >= 2 * SQS_BATCH_SIZE) launch([SQS_BATCH_SIZE, SQS_BATCH_SIZE]);
           else if (room > 0 && inWork() < concurrency) launch([Math.min(SQS_BATCH_SIZE, room)]);
           else break;
