@@ -26,6 +26,11 @@ export interface WireExchange {
 export interface WireTap {
   readonly url: string;
   readonly exchanges: WireExchange[];
+  /**
+   * Resolves once no request is being forwarded: what a killed client had already sent has been answered
+   * (to no one). A long poll it left at the cloud then no longer collects messages.
+   */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,7 +64,21 @@ export async function startWireTap(target: string, options: WireTapOptions): Pro
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true });
   const exchanges: WireExchange[] = [];
+  let forwarding = 0;
+  let idle: (() => void)[] = [];
+  const done = () => {
+    if (--forwarding > 0) return;
+    for (const resolve of idle) resolve();
+    idle = [];
+  };
   const server = createServer((req, res) => {
+    // Counted until the cloud has answered, whether or not the client is still there to hear it.
+    forwarding++;
+    let counted = true;
+    const answered = () => {
+      if (counted) done();
+      counted = false;
+    };
     readAll(req)
       .then((body) => {
         const forwarded = httpRequest(
@@ -89,26 +108,36 @@ export async function startWireTap(target: string, options: WireTapOptions): Pro
                   exchanges.push(exchange);
                   options.onExchange?.(exchange);
                 }
+                answered();
                 if (res.destroyed) return;
                 res.writeHead(answer.statusCode ?? 502, answer.headers);
                 res.end(responseBody);
               })
-              .catch(() => res.destroy());
+              .catch(() => {
+                answered();
+                res.destroy();
+              });
           },
         );
         forwarded.on('error', () => {
+          answered();
           if (!res.headersSent && !res.destroyed) res.writeHead(502).end();
         });
         forwarded.end(body);
       })
       // The client went away before its request was complete: nothing to forward.
-      .catch(() => res.destroy());
+      .catch(() => {
+        answered();
+        res.destroy();
+      });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     exchanges,
+    settled: () =>
+      forwarding === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve)),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

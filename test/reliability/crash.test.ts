@@ -40,6 +40,11 @@ const FINDINGS = FULL ? 400 : 40;
 const KILLS = FULL ? 12 : 3;
 /** Kills that must have happened: the three targeted custodial ones, and most of the random ones. */
 const MIN_KILLS = FULL ? 10 : 3;
+/**
+ * Records the worker works on at once: the SQS handler's batch concurrency, so that a kill after the n-th
+ * write of a life cuts as much of each record's work short as the schedule below intends.
+ */
+const CONCURRENCY = 8;
 /** Runs after the last kill that may still be needed (tier-2 backoffs), bounded. */
 const MAX_QUIET_RUNS = 10;
 const BIN = fileURLToPath(new URL('../../bin/mfa-remediation.js', import.meta.url));
@@ -94,6 +99,8 @@ function runWorker(killPoint?: KillPoint): Promise<WorkerLife> {
       '--queue-url',
       pipeline.queueUrl,
       '--until-empty',
+      '--concurrency',
+      String(CONCURRENCY),
     ],
     {
       env: {
@@ -140,8 +147,10 @@ function runWorker(killPoint?: KillPoint): Promise<WorkerLife> {
 /**
  * The kill points, one per life: first right after each step of custodial enrolment that matters most (the
  * device created and its seed returned once, the seed escrowed, the device enabled); then after the n-th
- * write the cloud applied within the life's b-th batch (b from 1 to 3), so that lives make progress and no
- * message is in flight at so many kills that SQS dead-letters it (MAX_RECEIVE_COUNT is 8).
+ * write the cloud applied within the life's b-th batch of ten messages (b from 1 to 3: once (b − 1) × 10
+ * messages were deleted), so that lives make progress and no message is in flight at so many kills that SQS
+ * dead-letters it (MAX_RECEIVE_COUNT is 8). Batches are counted in messages deleted, not in
+ * DeleteMessageBatch calls: the poller deletes as records finish, a few messages a call.
  */
 function killPoints(random: () => number): (life: number) => KillPoint {
   const targeted: KillPoint[] = [
@@ -154,13 +163,24 @@ function killPoints(random: () => number): (life: number) => KillPoint {
     if (target) return target;
     const batch = 1 + Math.floor(random() * 3);
     const n = 1 + Math.floor(random() * 20);
-    let batchesDone = 0;
+    let deleted = 0;
     let writes = 0;
     return (e) => {
-      if (e.service === 'sqs' && e.operation === 'DeleteMessageBatch') batchesDone++;
-      return batchesDone >= batch - 1 && isAppliedWrite(e) && ++writes === n;
+      if (e.service === 'sqs' && e.operation === 'DeleteMessageBatch') deleted += deletedBy(e);
+      return deleted >= (batch - 1) * 10 && isAppliedWrite(e) && ++writes === n;
     };
   };
+}
+
+/** Messages a DeleteMessageBatch exchange deleted (SQS's JSON protocol, or the query protocol's XML). */
+function deletedBy(e: WireExchange): number {
+  if (e.status !== 200) return 0;
+  try {
+    const body = JSON.parse(e.responseBody) as { Successful?: unknown[] };
+    return body.Successful?.length ?? 0;
+  } catch {
+    return e.responseBody.match(/<DeleteMessageBatchResultEntry>/g)?.length ?? 0;
+  }
 }
 
 describe('crash safety', () => {
@@ -187,6 +207,9 @@ describe('crash safety', () => {
           expect(life.code, life.stderr.slice(-2000)).toBe(workerExitStatus(JSON.parse(life.stdout)));
           if ((await queueDepth(sqs, pipeline.queueUrl)) === 0) break;
         }
+        // What the dead worker had on the wire ends first, as it would in the second a restart takes: a long
+        // poll it left at the cloud would otherwise collect every message the clock's jump makes visible.
+        await world.tap.settled();
         clock.advance(CLOCK_STEP_MS);
       }
       let quietRuns = 0;
