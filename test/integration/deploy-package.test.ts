@@ -34,7 +34,7 @@ import { readZip } from '../helpers/zip.ts';
 
 const OUTPUT = PACKAGE_OUTPUT;
 const FUNCTIONS = ['remediate', 'sweep'] as const;
-/** Contract §5 plus the variables later issues added; each must reach both functions. */
+/** The variables of docs/reference.md (Configuration); each must reach both functions. */
 const ENVIRONMENT = [
   'OUTCOME_TOPIC_ARN',
   'REMEDIATION_QUEUE_URL',
