@@ -9,11 +9,13 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { createAccountAccess } from './aws/accounts.ts';
 import { type ClientOptions, createClientOptions } from './aws/clients.ts';
 import { createFindingsAdapter } from './aws/securityhub.ts';
+import { createSecurityHubV2Adapter } from './aws/securityhub-v2.ts';
 import { createSnsPublisher } from './aws/sns.ts';
 import { createQueueAdapter, queueUrlFromArn } from './aws/sqs.ts';
 import { createTaskQueue } from './aws/task-queue.ts';
 import { type Config, type Env, loadConfig } from './config.ts';
 import { type BatchResult, processBatch } from './core/batch.ts';
+import { createFindingsRouter } from './core/ocsf/updates.ts';
 import type { AccountAccess, OutcomePublisher, TaskQueuePort } from './core/ports.ts';
 import { type ProcessorDeps, receiveCountOf } from './core/processor.ts';
 import { createSweepAccountRunner } from './core/sweep-task.ts';
@@ -92,7 +94,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const sns = new SNSClient(clientOptions);
   const sts = new STSClient(clientOptions);
   const securityHub = new Map<string, SecurityHubClient>();
-  const findings = createFindingsAdapter((region) => {
+  const securityHubFor = (region: string | undefined) => {
     const key = region ?? clientOptions.region ?? '';
     let client = securityHub.get(key);
     if (!client) {
@@ -100,6 +102,11 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       securityHub.set(key, client);
     }
     return client;
+  };
+  // ASFF findings through BatchUpdateFindings; OCSF ones verified with GetFindingsV2, then BatchUpdateFindingsV2.
+  const findings = createFindingsRouter({
+    asff: createFindingsAdapter(securityHubFor),
+    ocsf: createSecurityHubV2Adapter(securityHubFor),
   });
   const accounts = createAccountAccess({
     sts,

@@ -42,10 +42,10 @@ export interface FindingContext extends IntakeContext {
  * Security Hub's own control findings carry this product ARN. Findings imported by other products
  * (`BatchImportFindings`) could claim any GeneratorId, so only Security Hub's are read as control findings.
  */
-const SECURITY_HUB_PRODUCT = /^arn:aws[\w-]*:securityhub:[\w-]+::product\/aws\/securityhub$/;
+export const SECURITY_HUB_PRODUCT = /^arn:aws[\w-]*:securityhub:[\w-]+::product\/aws\/securityhub$/;
 
 /** `arn:aws:iam::123456789012:user/alice`, or with a path: `arn:aws:iam::123456789012:user/dept/alice`. */
-const USER_ARN = /^arn:aws[\w-]*:iam::(\d{12}):user\/(?:[^/]+\/)*([^/]+)$/;
+export const USER_ARN = /^arn:aws[\w-]*:iam::(\d{12}):user\/(?:[^/]+\/)*([^/]+)$/;
 
 const IsoTime = z.iso.datetime({ offset: true });
 

@@ -110,6 +110,7 @@ export type ActionRecord = z.infer<typeof ActionRecord>;
 
 export const TRIGGER_SOURCES = [
   'security-hub',
+  'security-hub-v2',
   'config',
   'sweep',
   'manual',
@@ -195,13 +196,33 @@ export function escrowSecretName(accountId: string, userName: string): string {
   return `mfa-remediation/${accountId}/${userName}`;
 }
 
-/** The Security Hub finding a work item came from: what BatchUpdateFindings needs to update it. */
+/**
+ * The Security Hub finding a work item came from, as the message names it: what BatchUpdateFindings (ASFF) or
+ * BatchUpdateFindingsV2 (OCSF) needs to update it, and what GetFindings / GetFindingsV2 is asked to confirm.
+ */
 export interface FindingRef {
+  /** ASFF `Id`, or OCSF `metadata.uid` (globally unique: BatchUpdateFindingsV2 `MetadataUids`). */
   readonly id: string;
+  /** ASFF `ProductArn`, or OCSF `metadata.product.uid`. */
   readonly productArn: string;
+  /** Which Security Hub owns the finding: CSPM (ASFF, the default when absent) or Security Hub (OCSF). */
+  readonly generation?: 'asff' | 'ocsf';
+  /** OCSF only: `cloud.account.uid`, the account the message says the finding is in. */
+  readonly accountId?: string;
+  /** OCSF only: `finding_info.uid` (for CSPM controls, the ASFF `Id` of the same finding). */
+  readonly findingInfoUid?: string;
+  /** OCSF only: `uid` of the IAM user resource the message names (its ARN, as Security Hub writes it). */
+  readonly resourceId?: string;
   readonly controlId?: string;
   readonly region?: string;
+  /** Workflow status in the ASFF vocabulary (NEW, NOTIFIED, RESOLVED, SUPPRESSED); OCSF `status_id` mapped. */
   readonly workflowStatus?: string;
+}
+
+/** One key per finding, across both generations: what bulk lookups and updates are keyed by. */
+export function findingKey(ref: Pick<FindingRef, 'id' | 'productArn' | 'generation'>): string {
+  // OCSF metadata.uid is globally unique; an ASFF Id is unique only within its product.
+  return ref.generation === 'ocsf' ? `ocsf:${ref.id}` : `asff:${ref.productArn}\u0000${ref.id}`;
 }
 
 /**

@@ -3,6 +3,7 @@
  * adapters in `src/aws/`; unit tests with in-memory fakes; integration tests with the adapters against the
  * local cloud. Every method reports AWS errors as `DependencyError`s whose `code` is the AWS error name.
  */
+import type { ControlClassification } from './controls.ts';
 import type { FindingRef, Outcome, SweepSummary, TaskMessage } from './model.ts';
 
 export interface MfaDevice {
@@ -58,13 +59,65 @@ export interface IamPort {
   }): Promise<VirtualMfaDevice[]>;
 }
 
-/** Security Hub finding updates (BatchUpdateFindings), made from the worker's own account. */
+/** Who a work item says a finding is about: what Security Hub's own record of the finding must agree with. */
+export interface FindingClaim {
+  readonly accountId: string;
+  readonly userName?: string;
+  readonly userId?: string;
+  readonly userArn?: string;
+}
+
+/**
+ * Security Hub finding updates, made from the worker's own account: BatchUpdateFindings for ASFF findings,
+ * BatchUpdateFindingsV2 for OCSF ones (`finding.generation`), the latter only after GetFindingsV2 confirmed
+ * the `claim`. `already-applied`: Security Hub already has the status; `skipped`: Security Hub's record
+ * contradicts the claim (or a person suppressed the finding), so nothing was written.
+ */
 export interface FindingsPort {
   updateWorkflow(
     finding: FindingRef,
     status: 'NOTIFIED' | 'RESOLVED',
     note: string,
-  ): Promise<'applied' | 'not-found'>;
+    claim?: FindingClaim,
+  ): Promise<'applied' | 'not-found' | 'already-applied' | { readonly skipped: string }>;
+}
+
+/** What Security Hub itself records about a finding (GetFindings / GetFindingsV2), in one vocabulary. */
+export interface FindingFacts {
+  /** ASFF `Id` or OCSF `metadata.uid`. */
+  readonly id: string;
+  readonly generation: 'asff' | 'ocsf';
+  readonly accountId: string;
+  /** ASFF `ProductArn` or OCSF `metadata.product.uid`. */
+  readonly productArn: string;
+  /** The control, classified from Security Hub's own fields (controls.ts). */
+  readonly control: ControlClassification;
+  /** Identifiers (ARN, id, name) of every IAM user resource of the finding, as Security Hub writes them. */
+  readonly resourceIds: readonly string[];
+  readonly recordState: 'ACTIVE' | 'ARCHIVED';
+  readonly workflowStatus: 'NEW' | 'NOTIFIED' | 'RESOLVED' | 'SUPPRESSED';
+}
+
+/** One workflow change of a bulk update. */
+export interface FindingChange {
+  readonly ref: FindingRef;
+  readonly status: 'NOTIFIED' | 'RESOLVED';
+  readonly note: string;
+}
+
+/** What became of one change of a bulk update. */
+export type FindingUpdateResult =
+  | { readonly result: 'applied' }
+  | { readonly result: 'not-found' }
+  | { readonly result: 'failed'; readonly code: string; readonly message: string };
+
+/**
+ * Bulk finding reads and writes (Security Hub's own APIs take up to 100 findings a call), keyed by
+ * `findingKey(ref)`: `describe` leaves out findings Security Hub does not have (or has more than once).
+ */
+export interface FindingsBatchPort {
+  describe(refs: readonly FindingRef[]): Promise<Map<string, FindingFacts>>;
+  update(changes: readonly FindingChange[]): Promise<Map<string, FindingUpdateResult>>;
 }
 
 /** Escrow of custodial seeds in Secrets Manager. */

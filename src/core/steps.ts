@@ -4,6 +4,7 @@
  */
 import { errorCode } from '../errors.ts';
 import type { ActionLog, ItemContext, WorkflowDeps } from './context.ts';
+import { withoutUndefined } from './intake-items.ts';
 import { guardPolicyArn, type Outcome, TAGS, type WorkItem } from './model.ts';
 import { createOutcome, type OutcomeFields } from './outcomes.ts';
 import type { IamPort } from './ports.ts';
@@ -76,10 +77,17 @@ export async function updateFinding(
     return;
   }
   try {
-    const result = await deps.findings.updateWorkflow(finding, status, note);
+    const claim = {
+      accountId: work.accountId,
+      userName: work.userName,
+      userId: work.userId,
+      userArn: work.userArn,
+    };
+    const result = await deps.findings.updateWorkflow(finding, status, note, withoutUndefined(claim));
     if (result === 'not-found')
       actions.record('update-finding', 'skipped', 'finding not found in Security Hub');
-    else actions.record('update-finding', 'applied');
+    else if (typeof result === 'object') actions.record('update-finding', 'skipped', result.skipped);
+    else actions.record('update-finding', result === 'already-applied' ? 'already-applied' : 'applied');
   } catch (error) {
     actions.record(
       'update-finding',
