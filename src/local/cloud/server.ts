@@ -247,6 +247,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       latencyMs = ms;
     },
     seed: (body: unknown) => seedAccount(env, iam, body),
+    importOcsfFindings: (body: unknown) => peers.securityhub.v2.importFindings(body),
   };
 
   const server = createServer((req, res) => {
