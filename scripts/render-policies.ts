@@ -15,7 +15,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { asCloudFormation } from '../src/policies/cloudformation.ts';
-import { CONFIG_COMPLIANCE_PATTERN, SECURITY_HUB_FINDINGS_PATTERN } from '../src/policies/event-patterns.ts';
+import {
+  CONFIG_COMPLIANCE_PATTERN,
+  SECURITY_HUB_FINDINGS_PATTERN,
+  SECURITY_HUB_V2_FINDINGS_PATTERN,
+} from '../src/policies/event-patterns.ts';
 import { GUARD_POLICY_DOCUMENT } from '../src/policies/guard-policy.ts';
 import {
   ACCOUNT_POLICY,
@@ -39,6 +43,7 @@ export const JSON_FILES: Readonly<Record<string, unknown>> = {
   'deploy/escrow-kms-permissions.json': ESCROW_KMS_POLICY,
   'deploy/central-permissions.json': CENTRAL_POLICY,
   'deploy/securityhub-findings-pattern.json': SECURITY_HUB_FINDINGS_PATTERN,
+  'deploy/securityhub-v2-findings-pattern.json': SECURITY_HUB_V2_FINDINGS_PATTERN,
   'deploy/config-compliance-pattern.json': CONFIG_COMPLIANCE_PATTERN,
 };
 

@@ -64,6 +64,11 @@ const IAM = 'arn:${AWS::Partition}:iam::${AWS::AccountId}';
 /** Every user in the account the role lives in (IAM has no narrower, stable handle on "a user lacking MFA"). */
 const USERS = sub(`${IAM}:user/*`);
 export const GUARD_POLICY_ARN = sub(`${IAM}:policy${NAMES.guardPolicyPath}${NAMES.guardPolicyName}`);
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+const SECURITY_HUB = sub('arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hub/default');
+/** The hub of Security Hub's OCSF generation (`HubV2Arn`); its id is AWS's, hence the `*`. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+const SECURITY_HUB_V2 = sub('arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hubv2/*');
 /** Virtual MFA devices the product creates: path `/mfa-remediation/`; the path is part of the device ARN. */
 const OWN_DEVICES = sub(`${IAM}:mfa${NAMES.devicePath}*`);
 /** Prefix of `escrowSecretName()`; Secrets Manager appends a random suffix to secret ARNs, hence the `*`. */
@@ -224,6 +229,28 @@ export const CENTRAL_POLICY: PolicyDocument = document(
     Action: ['securityhub:BatchUpdateFindings'],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
     Resource: sub('arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hub/default'),
+  },
+  {
+    // Security Hub's OCSF findings (docs/reference.md: Messages, item 7). AWS authorises GetFindingsV2 as
+    // securityhub:GetFindings and BatchUpdateFindingsV2 as securityhub:BatchUpdateFindings (there are no V2
+    // actions); the hub of the OCSF generation is the `hubv2` resource. GetFindingsV2 checks a finding
+    // before any update.
+    Sid: 'ReadFindingsV2',
+    Effect: 'Allow',
+    Action: ['securityhub:GetFindings'],
+    Resource: [SECURITY_HUB, SECURITY_HUB_V2],
+  },
+  {
+    // Only what the workflow sets: StatusId 2 (In Progress) or 4 (Resolved) and a comment, never a severity
+    // (the securityhub:OCSFSyntaxPath/<field> keys BatchUpdateFindingsV2 documents).
+    Sid: 'UpdateFindingsV2StatusOnly',
+    Effect: 'Allow',
+    Action: ['securityhub:BatchUpdateFindings'],
+    Resource: [SECURITY_HUB, SECURITY_HUB_V2],
+    Condition: {
+      StringEquals: { 'securityhub:OCSFSyntaxPath/StatusId': ['2', '4'] },
+      Null: { 'securityhub:OCSFSyntaxPath/SeverityId': 'true' },
+    },
   },
   {
     Sid: 'AssumeMemberRoleOnly',

@@ -83,6 +83,9 @@ const AUTHORISED_AS: Record<string, string> = {
   'sqs:DeleteMessageBatch': 'sqs:DeleteMessage',
   'sqs:ChangeMessageVisibilityBatch': 'sqs:ChangeMessageVisibility',
   'sns:PublishBatch': 'sns:Publish',
+  // AWS: "GetFindings and GetFindingsV2 both use securityhub:GetFindings", likewise BatchUpdateFindings(V2).
+  'securityhub:GetFindingsV2': 'securityhub:GetFindings',
+  'securityhub:BatchUpdateFindingsV2': 'securityhub:BatchUpdateFindings',
 };
 const SERVICE_OF_CLIENT: Record<string, string> = {
   iam: 'iam',
@@ -247,6 +250,31 @@ describe('worker permissions: meaning (policy simulator)', () => {
       });
     expect(await kms('secretsmanager.us-east-1.amazonaws.com')).toBe('Allowed');
     expect(await kms()).toBe('ImplicitlyDenied');
+  });
+
+  it('reads Security Hub V2 findings, and sets only their status to In Progress or Resolved', async () => {
+    const hubV2 = `arn:aws:securityhub:us-east-1:${CENTRAL}:hubv2/0123456789abcdef0123456789abcdef`;
+    const v2 = (action: string, context: Record<string, string> = {}) =>
+      simulate({
+        policies: [CENTRAL_POLICY],
+        principalAccount: CENTRAL,
+        principal: `arn:aws:iam::${CENTRAL}:role/mfa-remediation-prod-us-east-1-worker`,
+        action,
+        resource: hubV2,
+        context,
+      });
+    const status = (id: string) => ({ 'securityhub:OCSFSyntaxPath/StatusId': id });
+    expect(await v2('securityhub:GetFindings')).toBe('Allowed');
+    expect(await v2('securityhub:BatchUpdateFindings', status('2'))).toBe('Allowed');
+    expect(await v2('securityhub:BatchUpdateFindings', status('4'))).toBe('Allowed');
+    expect(await v2('securityhub:BatchUpdateFindings', status('3'))).toBe('ImplicitlyDenied');
+    expect(await v2('securityhub:BatchUpdateFindings')).toBe('ImplicitlyDenied');
+    expect(
+      await v2('securityhub:BatchUpdateFindings', {
+        ...status('2'),
+        'securityhub:OCSFSyntaxPath/SeverityId': '0',
+      }),
+    ).toBe('ImplicitlyDenied');
   });
 
   it('assumes only the member role, and the member role trusts only the worker with the external id', async () => {
