@@ -34,6 +34,7 @@ import {
   detectedAtOf,
   IAM_USER_RESOURCE_TYPES,
   isClosed,
+  MAX_IDENTIFIER,
   OcsfFinding,
   OcsfResource,
   STATUS_ID,
@@ -201,7 +202,7 @@ function metadataUidOf(raw: unknown): string | undefined {
   const metadata = (raw as { metadata?: unknown }).metadata;
   const uid =
     typeof metadata === 'object' && metadata !== null ? (metadata as { uid?: unknown }).uid : undefined;
-  return typeof uid === 'string' && uid.length <= 512 ? uid : undefined;
+  return typeof uid === 'string' && uid.length <= MAX_IDENTIFIER ? uid : undefined;
 }
 
 function v2Trigger(context: IntakeContext, findingId?: string, controlId?: string): Trigger {

@@ -10,6 +10,7 @@
  * knowingly differs from AWS: `Scopes` and `IpFilters` are refused as not emulated; a re-import keeps what
  * BatchUpdateFindingsV2 set but moves no status by itself (Security Hub's own rules are not modelled).
  */
+import { STATUS_CAPTIONS } from '../../core/ocsf/schema.ts';
 import { AwsApiError, type LocalCloudEnv } from '../cloud-types.ts';
 import { paginateByOffset } from './pagination.ts';
 import { compileOcsfFilters, type OcsfDocument, validation, valuesAt } from './securityhub-v2-filters.ts';
@@ -40,15 +41,6 @@ export class OcsfImportError extends Error {
 const MAX_RESULTS = 100;
 const MAX_PER_CALL = 100;
 const MAX_COMMENT = 512;
-const STATUS_CAPTIONS: Readonly<Record<number, string>> = {
-  0: 'Unknown',
-  1: 'New',
-  2: 'In Progress',
-  3: 'Suppressed',
-  4: 'Resolved',
-  5: 'Archived',
-  99: 'Other',
-};
 const SEVERITY_CAPTIONS: Readonly<Record<number, string>> = {
   0: 'Unknown',
   1: 'Informational',
