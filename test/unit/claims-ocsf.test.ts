@@ -145,6 +145,22 @@ describe('the workflow with an OCSF finding', () => {
     ]);
   });
 
+  it('updates a finding that names its user only by IAM’s id, once IAM resolved the id to that user', async () => {
+    // Prepare: the message and Security Hub's record both name bob by his unique id, not by ARN.
+    const deps = createTestDeps({ config: { mode: 'enforce' } });
+    const bob = deps.iam.addUser('bob');
+    const byId = { ...record, resourceIds: [bob.userId] };
+    deps.hub.set(findingKey(ref), byId);
+    const item = { ...work, userName: undefined, userArn: undefined, userId: bob.userId };
+
+    // Act
+    const [outcome] = await runWorkItem(item, deps, itemContext(deps));
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'enrollment-required', userName: 'bob' });
+    expect(outcome?.actions).toContainEqual({ action: 'update-finding', result: 'applied' });
+  });
+
   it('records a refused update as skipped with the reason, sends nothing, and still contains the user', async () => {
     const deps = createTestDeps({ config: { mode: 'enforce' } });
     deps.iam.addUser('bob');
