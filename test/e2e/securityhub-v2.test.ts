@@ -233,5 +233,9 @@ describe('both Security Hubs side by side', () => {
     expect(await v2Finding(h, ocsf)).toMatchObject({ status_id: 2, status: 'In Progress' });
     expect(requests['securityhub:BatchUpdateFindings']).toBe(1);
     expect(requests['securityhub:BatchUpdateFindingsV2']).toBe(1);
+    // Both findings of the one batch were verified in bulk, once: one lookup per generation.
+    expect(run.stats.batches).toBe(1);
+    expect(requests['securityhub:GetFindings']).toBe(1);
+    expect(requests['securityhub:GetFindingsV2']).toBe(1);
   });
 });
