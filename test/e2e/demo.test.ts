@@ -30,6 +30,7 @@ describe('mfa-remediation local (npm start)', () => {
       dave: 'escalated',
       erin: 'remediated',
       frank: 'enrollment-required',
+      hana: 'enrollment-required',
       gina: 'enrollment-required',
     });
     const actionsOf = Object.fromEntries(summary.users.map((u) => [u.userName, u.actions]));
@@ -37,6 +38,11 @@ describe('mfa-remediation local (npm start)', () => {
     expect(actionsOf.bob).toContain('update-finding');
     expect(actionsOf.dave).toContain('delete-login-profile');
     expect(actionsOf.erin).toContain('detach-guard-policy');
+    // hana came from Security Hub's OCSF generation: her finding went through GetFindingsV2 and the V2 update.
+    expect(actionsOf.hana).toContain('attach-guard-policy');
+    expect(actionsOf.hana).toContain('update-finding');
+    expect(summary.apiCalls['securityhub:GetFindingsV2']).toBeGreaterThanOrEqual(1);
+    expect(summary.apiCalls['securityhub:BatchUpdateFindingsV2']).toBeGreaterThanOrEqual(1);
     expect(summary.counts.rejected).toBe(1);
     expect(summary.parkedOnDeadLetterQueue).toBe(1);
     // gina came from AWS Config: her user ID was resolved with ListUsers; frank needed AssumeRole.
