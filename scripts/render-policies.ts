@@ -16,7 +16,11 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { asCloudFormation } from '../src/policies/cloudformation.ts';
 import { dashboardCloudFormation } from '../src/policies/dashboard.ts';
-import { CONFIG_COMPLIANCE_PATTERN, SECURITY_HUB_FINDINGS_PATTERN } from '../src/policies/event-patterns.ts';
+import {
+  CONFIG_COMPLIANCE_PATTERN,
+  SECURITY_HUB_FINDINGS_PATTERN,
+  SECURITY_HUB_V2_FINDINGS_PATTERN,
+} from '../src/policies/event-patterns.ts';
 import { GUARD_POLICY_DOCUMENT } from '../src/policies/guard-policy.ts';
 import { MESSAGE_KEY_POLICY, QUEUE_POLICY } from '../src/policies/resource-policies.ts';
 import {
@@ -49,6 +53,7 @@ export const JSON_FILES: Readonly<Record<string, unknown>> = {
   'deploy/queue-policy.json': QUEUE_POLICY,
   'deploy/message-key-policy.json': MESSAGE_KEY_POLICY,
   'deploy/securityhub-findings-pattern.json': SECURITY_HUB_FINDINGS_PATTERN,
+  'deploy/securityhub-v2-findings-pattern.json': SECURITY_HUB_V2_FINDINGS_PATTERN,
   'deploy/config-compliance-pattern.json': CONFIG_COMPLIANCE_PATTERN,
   'deploy/notify-permissions.json': NOTIFY_POLICY,
   'deploy/dashboard.json': dashboardCloudFormation(),

@@ -10,6 +10,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { createAccountAccess } from './aws/accounts.ts';
 import { type ClientOptions, createClientOptions, workerClientOptions } from './aws/clients.ts';
 import { createFindingsAdapter } from './aws/securityhub.ts';
+import { createSecurityHubV2Adapter } from './aws/securityhub-v2.ts';
 import { createSesMailer } from './aws/sesv2.ts';
 import { createSnsPublisher } from './aws/sns.ts';
 import { createQueueAdapter, queueUrlFromArn } from './aws/sqs.ts';
@@ -114,7 +115,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const sns = new SNSClient(clientOptions);
   const sts = new STSClient(clientOptions);
   const securityHub = new Map<string, SecurityHubClient>();
-  const findings = createFindingsAdapter((region) => {
+  const securityHubFor = (region: string | undefined) => {
     const key = region ?? clientOptions.region ?? '';
     let client = securityHub.get(key);
     if (!client) {
@@ -122,6 +123,11 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       securityHub.set(key, client);
     }
     return client;
+  };
+  // One port for both generations: ASFF findings through GetFindings / BatchUpdateFindings, OCSF ones through
+  // GetFindingsV2 / BatchUpdateFindingsV2; claims/finding.ts verifies both before any update.
+  const findings = createFindingsAdapter(securityHubFor, {
+    ocsf: createSecurityHubV2Adapter(securityHubFor),
   });
   const accounts = createAccountAccess({
     sts,

@@ -35,10 +35,17 @@ export const MAX_UPDATE_IDENTIFIERS = 100;
 export const MAX_NOTE = 512;
 
 export interface FindingsAdapterOptions {
-  /** The port for OCSF findings (Security Hub's V2 API); without it they are unknown and not updated. */
+  /**
+   * The port for OCSF findings (Security Hub's V2 API: `createSecurityHubV2Adapter` in `securityhub-v2.ts`);
+   * without it they are unknown and not updated.
+   */
   readonly ocsf?: FindingsPort;
 }
 
+/**
+ * The one {@link FindingsPort} of the worker: each reference goes to its generation's adapter, and a batch
+ * that names findings of both is looked up in both at once.
+ */
 export function createFindingsAdapter(
   clientFor: (region: string | undefined) => SecurityHubClient,
   options: FindingsAdapterOptions = {},
@@ -48,11 +55,13 @@ export function createFindingsAdapter(
     generation === 'asff' ? asff : options.ocsf;
   return {
     async describe(refs) {
+      const answers = await Promise.all(
+        [...groupBy(refs, (ref) => ref.generation)].map(
+          ([generation, group]) => portFor(generation as FindingGeneration)?.describe(group) ?? new Map(),
+        ),
+      );
       const found = new Map<string, FindingFacts>();
-      for (const [generation, group] of groupBy(refs, (ref) => ref.generation)) {
-        const port = portFor(generation as FindingGeneration);
-        if (port) for (const [key, facts] of await port.describe(group)) found.set(key, facts);
-      }
+      for (const answer of answers) for (const [key, facts] of answer) found.set(key, facts);
       return found;
     },
     async update(changes) {

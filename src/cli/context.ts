@@ -21,6 +21,7 @@ import {
   renderTable,
   renderValueTable,
   type TableView,
+  wrapText,
 } from './output.ts';
 import { createStatusLine, type StatusLine } from './progress.ts';
 
@@ -241,22 +242,18 @@ export class CliContext {
   }
 }
 
-/** Word-wraps text lines to `width` (continuation lines indented two spaces); no width, no wrapping. */
+/**
+ * Word-wraps text lines to `width`: continuation lines are indented two spaces more than their line, and a
+ * quoted line (`  │ …`, an e-mail in `npm start`'s summary) continues with the same quote bar. No width, no
+ * wrapping.
+ */
 function wrapLines(text: string, width: number | undefined): string {
   if (!width) return text;
   return text
     .split('\n')
-    .map((line) => {
-      const out: string[] = [];
-      let current = '';
-      for (const word of line.split(' ')) {
-        if (current && [...current].length + 1 + [...word].length > width) {
-          out.push(current);
-          current = `  ${word}`;
-        } else current = current ? `${current} ${word}` : word;
-      }
-      out.push(current);
-      return out.join('\n');
+    .flatMap((line) => {
+      const quote = /^ *│ ?/.exec(line)?.[0];
+      return wrapText(line, width, quote ?? `${/^ */.exec(line)?.[0] ?? ''}  `);
     })
     .join('\n');
 }

@@ -10,10 +10,12 @@
  * EnableMFADevice accepts codes up to ten minutes old but then associates the device "out of sync", so that
  * sign-ins fail until ResyncMFADevice. When the session created the device it knows the seed and can tell
  * old codes apart: it then offers to resync at once. A device the session created and could not enable is
- * deleted again, so no unusable device is left behind.
+ * deleted again, so no unusable device is left behind — except when the person enrols themselves: without
+ * MFA they may not delete a device (see `selfEnrolment`), so it stays for their next attempt.
  */
 import type { Readable, Writable } from 'node:stream';
-import { NAMES, type Outcome } from '../core/model.ts';
+import { isVirtualDevice } from '../core/claims/device.ts';
+import type { Outcome } from '../core/model.ts';
 import type { IamPort } from '../core/ports.ts';
 import { type CodeDiagnosis, diagnoseCodes, groupedKey, otpauthUri, TOTP_PERIOD_MS } from '../core/totp.ts';
 import { errorCode } from '../errors.ts';
@@ -31,13 +33,31 @@ export type Submission =
   | { readonly outcome: Outcome }
   | { readonly queued: { readonly requestId: string; readonly messageId?: string } };
 
+/**
+ * The path of a device created with the person's own credentials: the console's, and the only one the guard
+ * lets a contained user create (`mfa/${aws:username}`, docs/security.md: The guard policy and its limits).
+ */
+export const OWN_DEVICE_PATH = '/';
+
 export interface EnrolSessionOptions {
   readonly input: Readable;
   readonly output: Writable;
   readonly userName: string;
   readonly accountId: string;
-  /** An existing device; otherwise the session creates `/mfa-remediation/<user>`. */
+  /** An existing device; otherwise the session creates `mfa<devicePath><user>`. */
   readonly serialNumber?: string;
+  /**
+   * Where a device the session creates lives: {@link OWN_DEVICE_PATH} for the caller's own credentials, the
+   * product's `/mfa-remediation/` through the member role (which may create devices only there).
+   */
+  readonly devicePath: string;
+  /**
+   * The person enrols their own IAM user with their own credentials. Contained and without MFA, the guard lets
+   * them create and enable `mfa/<user>` but not delete a device (AWS's self-manage pattern also keeps
+   * DeleteVirtualMFADevice behind MFA), so the session deletes nothing: an unused device stays for their next
+   * attempt, and one they cannot use is left for an administrator to delete, with the command to do it.
+   */
+  readonly selfEnrolment?: boolean;
   /** Resynchronise the (assigned) device instead of enabling it. */
   readonly resync?: boolean;
   readonly devices: Pick<
@@ -104,35 +124,34 @@ export async function runEnrolSession(options: EnrolSessionOptions): Promise<Ses
     return result;
   } finally {
     if (device?.created && !['enabled', 'resynced', 'queued'].includes(result.status)) {
-      await deleteUnused(options, prompt, device.serialNumber);
+      if (options.selfEnrolment) keepUnused(prompt, device.serialNumber);
+      else await deleteUnused(options, prompt, device.serialNumber);
     }
     prompt.close();
   }
 }
 
-function ourSerialSuffix(options: EnrolSessionOptions): string {
-  return `:mfa${NAMES.devicePath}${options.userName}`;
-}
-
 /**
- * Creates `/mfa-remediation/<user>`. When the name is taken: a device already assigned to the user ends the
- * enrolment; an unassigned one is useless (its seed was shown once, to whoever created it) and
- * is replaced if the person agrees.
+ * Creates `mfa<devicePath><user>`. When the name is taken: a device already assigned to the user ends the
+ * enrolment; an unassigned one is useless (its seed was shown once, to whoever created it) unless the person
+ * still has it in their app, and is replaced if they agree — or, enrolling themselves, used if they have it.
  */
 async function prepareDevice(
   options: EnrolSessionOptions,
   prompt: Prompter,
 ): Promise<Device | { readonly assigned: string } | 'failed'> {
   const { devices, userName } = options;
+  const wanted = { accountId: options.accountId, path: options.devicePath, name: userName };
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
-      const created = await devices.createVirtualMfaDevice(userName, NAMES.devicePath);
+      const created = await devices.createVirtualMfaDevice(userName, options.devicePath);
       return { serialNumber: created.serialNumber, seed: created.seedBase32, created: true };
     } catch (error) {
       if (errorCode(error) !== 'EntityAlreadyExists') throw error;
     }
+    // Exactly the device IAM refused to create again: a path may contain `:mfa/`, so no suffix match.
     const existing = (await devices.listVirtualMfaDevices({ assignment: 'Any' })).find((d) =>
-      d.serialNumber.endsWith(ourSerialSuffix(options)),
+      isVirtualDevice(d.serialNumber, wanted),
     );
     if (existing?.userName === userName) {
       prompt.say(
@@ -146,6 +165,7 @@ async function prepareDevice(
       );
       return 'failed';
     }
+    if (existing && options.selfEnrolment) return useLeftover(options, prompt, existing.serialNumber);
     if (existing) {
       prompt.say(
         `An unused MFA device ${existing.serialNumber} already exists. Its secret key was shown only once, when it was created.`,
@@ -156,6 +176,32 @@ async function prepareDevice(
   }
   prompt.say('Could not create the MFA device: another enrolment seems to be running for this user.');
   return 'failed';
+}
+
+/**
+ * Enrolling themselves, a person cannot delete a leftover device (that needs MFA), but an earlier attempt of
+ * theirs may have put it in their app already: then its codes work, and it is enabled like any other.
+ */
+async function useLeftover(
+  options: EnrolSessionOptions,
+  prompt: Prompter,
+  serialNumber: string,
+): Promise<Device | 'failed'> {
+  prompt.say(
+    `An unused MFA device ${serialNumber} already exists: an earlier enrolment did not finish. Its secret key was shown only once, when it was created.`,
+  );
+  const entry = `AWS: ${options.userName}@${options.accountId}`;
+  if (await prompt.confirm(`Does your authenticator app have it, as "${entry}", from then?`, false)) {
+    return { serialNumber, created: false };
+  }
+  prompt.say(
+    `Deleting it needs MFA, which you do not have yet: ask an administrator to delete it, then run this command again:\n\n    ${deleteCommand(serialNumber)}\n`,
+  );
+  return 'failed';
+}
+
+function deleteCommand(serialNumber: string): string {
+  return `aws iam delete-virtual-mfa-device --serial-number ${serialNumber}`;
 }
 
 async function showDevice(options: EnrolSessionOptions, prompt: Prompter, seed: string): Promise<void> {
@@ -290,6 +336,13 @@ function explain(diagnosis: CodeDiagnosis | undefined, options: EnrolSessionOpti
     default:
       return general;
   }
+}
+
+/** Enrolling themselves: the device stays, usable from the app next time, or deleted by an administrator. */
+function keepUnused(prompt: Prompter, serialNumber: string): void {
+  prompt.say(
+    `The MFA device ${serialNumber} was not enabled. It stays (deleting it needs MFA): run this command again to use it from your app, or ask an administrator to delete it:\n\n    ${deleteCommand(serialNumber)}\n`,
+  );
 }
 
 async function deleteUnused(

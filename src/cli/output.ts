@@ -7,8 +7,8 @@
  *   scalars of an object on one line in key order, nested lists and objects on lines of their own, headed
  *   by their key in capitals; Python's spelling of `True`, `False` and `None`.
  * - `yaml`: the document as YAML (a stream: one YAML document per result, each after `---`).
- * - `table`: aligned columns for people, fitted to the terminal's width by shortening the widest cells
- *   with an ellipsis, never wrapped.
+ * - `table`: aligned columns for people, fitted to the terminal's width by shortening free text with an
+ *   ellipsis; when headers and identifiers alone do not fit, one record of `HEADER  value` lines per row.
  *
  * `--query` (JMESPath) is applied to each printed document, then the result is formatted, as the AWS CLI
  * does: `process --query outcome --output text` prints one outcome name per line.
@@ -54,12 +54,16 @@ export interface TableStyle {
 const ELLIPSIS = '…';
 /** Narrowest a column is shrunk to when the table must fit the terminal. */
 const MIN_COLUMN = 6;
+/** Narrowest a free-text column may get before the table is printed as records instead. */
+const MIN_FREE_TEXT = 12;
 const GAP = '  ';
 
 /**
- * A plain-text table with aligned columns. When it is wider than `style.width`, the widest columns are
- * narrowed (never below their header or {@link MIN_COLUMN}) and their long cells end in an ellipsis, so each
- * row stays one terminal line.
+ * A plain-text table with aligned columns, one line per row. When it is wider than `style.width`, columns
+ * with nothing in them are left out, then free-text (`flex`) columns are narrowed and their long cells end in
+ * an ellipsis. Headers, identifiers and numbers are never cut: when they alone do not fit, or would leave a
+ * free-text column fewer than {@link MIN_FREE_TEXT} characters, each row is printed as a record of
+ * `HEADER  value` lines instead (psql's expanded display), values wrapped to the width.
  */
 export function renderTable<T>(
   rows: readonly T[],
@@ -69,21 +73,24 @@ export function renderTable<T>(
   let columns = allColumns;
   let cells = rows.map((row) => columns.map((c) => oneLine(c.value(row))));
   let widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => length(r[i] ?? ''))));
+  const bold = (text: string) => (style.color ? `\x1b[1m${text}\x1b[0m` : text);
   if (style.width !== undefined && tableWidth(widths) > style.width) {
-    // Too wide: first leave out columns with nothing in them, then narrow the widest.
+    // Too wide: first leave out columns with nothing in them, then narrow the free text.
     const keep = columns.map((_, i) => cells.some((r) => (r[i] ?? '') !== ''));
     if (keep.some((k) => !k) && keep.some(Boolean)) {
       columns = columns.filter((_, i) => keep[i]);
       cells = cells.map((r) => r.filter((_, i) => keep[i]));
       widths = widths.filter((_, i) => keep[i]);
     }
-    shrinkToWidth(widths, columns, cells, style.width);
+    if (!narrowFreeText(widths, columns, style.width)) {
+      return renderRecords(cells, columns, style.width, bold);
+    }
   }
   const line = (values: readonly string[], header = false) =>
     values
       .map((v, i) => {
         const cell = pad(truncate(v, widths[i] ?? 0), widths[i] ?? 0);
-        return header && style.color ? `\x1b[1m${cell}\x1b[0m` : cell;
+        return header ? bold(cell) : cell;
       })
       .join(GAP)
       .trimEnd();
@@ -120,32 +127,82 @@ function tableWidth(widths: readonly number[]): number {
 }
 
 /**
- * Narrows the widest column, one character at a time, until the row fits `width`: first only headers longer
- * than their column's values (the data stays whole), then free-text columns, then any, down to
- * {@link MIN_COLUMN}; identifiers and outcome names are the last to be cut.
+ * Narrows the widest free-text column, one character at a time, until the row fits `width`; never below its
+ * header or {@link MIN_FREE_TEXT}. False when that is not enough: the table does not fit as lines.
  */
-function shrinkToWidth<T>(
-  widths: number[],
-  columns: readonly Column<T>[],
+function narrowFreeText<T>(widths: number[], columns: readonly Column<T>[], width: number): boolean {
+  const floor = columns.map((c, i) =>
+    c.flex ? Math.min(widths[i] ?? 0, Math.max(c.header.length, MIN_FREE_TEXT)) : (widths[i] ?? 0),
+  );
+  while (tableWidth(widths) > width) {
+    let widest = -1;
+    for (const [i, w] of widths.entries()) {
+      if (w > (floor[i] ?? 0) && (widest < 0 || w > (widths[widest] ?? 0))) widest = i;
+    }
+    if (widest < 0) return false;
+    widths[widest] = (widths[widest] ?? 0) - 1;
+  }
+  return true;
+}
+
+/** Each row as a block of `HEADER  value` lines (values wrapped to `width`), blocks apart by a blank line. */
+function renderRecords<T>(
   cells: readonly (readonly string[])[],
+  columns: readonly Column<T>[],
   width: number,
-): void {
-  const longest = columns.map((_, i) => Math.max(0, ...cells.map((r) => length(r[i] ?? ''))));
-  const whole = longest.map((n) => Math.max(MIN_COLUMN, n));
-  for (const floor of [
-    whole,
-    columns.map((c, i) => (c.flex ? MIN_COLUMN : (whole[i] ?? MIN_COLUMN))),
-    columns.map(() => MIN_COLUMN),
-  ]) {
-    while (tableWidth(widths) > width) {
-      let widest = -1;
-      for (const [i, w] of widths.entries()) {
-        if (w > (floor[i] ?? MIN_COLUMN) && (widest < 0 || w > (widths[widest] ?? 0))) widest = i;
-      }
-      if (widest < 0) break;
-      widths[widest] = (widths[widest] ?? 0) - 1;
+  bold: (text: string) => string,
+): string {
+  const label = Math.max(...columns.map((c) => length(c.header)));
+  const room = Math.max(MIN_COLUMN, width - label - GAP.length);
+  const indent = ' '.repeat(label + GAP.length);
+  return cells
+    .map((row) =>
+      columns
+        .flatMap((column, i) => {
+          const value = row[i] ?? '';
+          if (value === '') return [];
+          const [first = '', ...rest] = wrapText(value, room);
+          return [`${bold(pad(column.header, label))}${GAP}${first}`, ...rest.map((l) => `${indent}${l}`)];
+        })
+        .join('\n'),
+    )
+    .join('\n\n');
+}
+
+/** Visible width of a line (ANSI colour codes do not count). */
+export function visibleWidth(line: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing ANSI escape sequences
+  return length(line.replace(/\x1b\[[0-9;]*m/g, ''));
+}
+
+/**
+ * Word-wraps one line of text to `width` characters: it breaks at spaces, and inside a word only when the
+ * word alone is wider than a line. The text's own indentation starts the first line, `continuation` every
+ * other; both count in the width.
+ */
+export function wrapText(text: string, width: number, continuation = ''): string[] {
+  const indent = /^ */.exec(text)?.[0] ?? '';
+  const lines: string[] = [];
+  const prefix = () => (lines.length === 0 ? indent : continuation);
+  let line = '';
+  for (const word of text.slice(indent.length).split(' ')) {
+    if (line !== '' && length(prefix()) + length(line) + 1 + length(word) > width) {
+      lines.push(prefix() + line);
+      line = '';
+    }
+    line = line === '' ? word : `${line} ${word}`;
+    for (
+      let room = width - length(prefix());
+      length(line) > room && room > 0;
+      room = width - length(prefix())
+    ) {
+      const chars = [...line];
+      lines.push(prefix() + chars.slice(0, room).join(''));
+      line = chars.slice(room).join('');
     }
   }
+  lines.push(prefix() + line);
+  return lines;
 }
 
 /** A table of any JSON value, for `--output table` with `--query`: the shape decides the columns. */

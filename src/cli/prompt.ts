@@ -6,6 +6,7 @@
 
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
+import { visibleWidth, wrapText } from './output.ts';
 
 /** The input ended (Ctrl-D, a closed pipe) before the question was answered. */
 export class PromptClosedError extends Error {
@@ -16,7 +17,7 @@ export class PromptClosedError extends Error {
 }
 
 export interface Prompter {
-  /** Writes a line of text for the person. */
+  /** Writes a line of text for the person, word-wrapped to the terminal's width. */
   say(text: string): void;
   /** Asks a question; resolves with the trimmed answer. */
   ask(question: string): Promise<string>;
@@ -25,12 +26,18 @@ export interface Prompter {
   close(): void;
 }
 
-export function createPrompter(input: Readable, output: Writable): Prompter {
+export function createPrompter(input: Readable, output: Writable & { columns?: number }): Prompter {
   const rl = createInterface({ input, terminal: false });
   const lines = rl[Symbol.asyncIterator]();
   const prompter: Prompter = {
     say: (text) => {
-      output.write(`${text}\n`);
+      // A terminal would break a long line mid-word at its last column. Lines that fit (the QR code's, drawn
+      // with colour codes) are left as they are.
+      const width = output.columns;
+      const wrapped = text
+        .split('\n')
+        .flatMap((line) => (width && visibleWidth(line) > width ? wrapText(line, width) : [line]));
+      output.write(`${wrapped.join('\n')}\n`);
     },
     async ask(question) {
       output.write(question);

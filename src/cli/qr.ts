@@ -9,6 +9,7 @@
  * are the defaults IAM's virtual devices use), which keeps the code a version or two smaller.
  */
 import QRCode from 'qrcode';
+import { visibleWidth, wrapText } from './output.ts';
 
 const QUIET = 2;
 const ON_WHITE = '\x1b[30;47m';
@@ -38,12 +39,6 @@ export function renderQrLines(text: string): string[] {
   return lines;
 }
 
-/** Visible width of a line (ANSI colour codes do not count). */
-export function visibleWidth(line: string): number {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing ANSI escape sequences
-  return [...line.replace(/\x1b\[[0-9;]*m/g, '')].length;
-}
-
 /**
  * The QR code with `side` (short lines) to its right when the terminal is wide enough, else below it. Side
  * lines are wrapped to the room left.
@@ -52,7 +47,7 @@ export function besideQr(qr: readonly string[], side: readonly string[], columns
   const qrWidth = visibleWidth(qr[0] ?? '');
   const room = columns - qrWidth - 2;
   if (room < 28) return [...qr, '', ...side].join('\n');
-  const wrapped = side.flatMap((line) => wrap(line, room));
+  const wrapped = side.flatMap((line) => wrapText(line, room));
   const height = Math.max(qr.length, wrapped.length);
   const top = Math.max(0, Math.floor((qr.length - wrapped.length) / 2));
   const lines: string[] = [];
@@ -62,26 +57,6 @@ export function besideQr(qr: readonly string[], side: readonly string[], columns
     lines.push(right ? `${left}  ${right}` : left);
   }
   return lines.join('\n');
-}
-
-function wrap(line: string, width: number): string[] {
-  if (line.length <= width) return [line];
-  const out: string[] = [];
-  let current = '';
-  for (const word of line.split(' ')) {
-    if (current && current.length + 1 + word.length > width) {
-      out.push(current);
-      current = word;
-    } else {
-      current = current ? `${current} ${word}` : word;
-    }
-    while (current.length > width) {
-      out.push(current.slice(0, width));
-      current = current.slice(width);
-    }
-  }
-  if (current) out.push(current);
-  return out;
 }
 
 /** Key groups of four, four groups a line, so the key can be typed by hand from the side column. */

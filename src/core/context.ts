@@ -59,10 +59,13 @@ export interface ItemContext {
   readonly lookups?: ClaimLookups;
   /**
    * `operator`: a person at a terminal asked for this with their own credentials (`mfa-remediation enroll`),
-   * so IAM alone decides what they may do, as it would for the AWS CLI. Absent for everything that arrives as
-   * a message, whose claims are checked before the worker's own role acts on them.
+   * so IAM alone decides what they may do, as it would for the AWS CLI. `self`: the same, and that person is
+   * the IAM user being enrolled — typically contained and signed in without MFA, so the guard lets them enrol
+   * and nothing more: releasing the guard and tags is left to the worker (docs/reference.md: Command line).
+   * Absent for everything that arrives as a message, whose claims are checked before the worker's own role
+   * acts on them.
    */
-  readonly authority?: 'operator';
+  readonly authority?: 'operator' | 'self';
   /**
    * Set by the record processor: verified finding updates are left on the item's {@link ActionLog} and made
    * after the record's IAM work, in calls shared with other records (`applyDeferredUpdates` in `steps.ts`).

@@ -35,7 +35,7 @@
 import { randomUUID } from 'node:crypto';
 import { matchesUserPattern } from '../config.ts';
 import { describeError, errorCode, isRetryable, MfaRemediationError } from '../errors.ts';
-import { parseVirtualDevice } from './claims/device.ts';
+import { isVirtualDevice } from './claims/device.ts';
 import type { ActionLog, ItemContext, WorkflowDeps } from './context.ts';
 import { type ActionName, escrowSecretName, NAMES, type Outcome, TAGS, type WorkItem } from './model.ts';
 import type { IamPort, SecretsPort } from './ports.ts';
@@ -219,14 +219,8 @@ async function createDevice(
 ): Promise<{ serialNumber: string; seedBase32: string } | string> {
   const { iam, actions, subject } = run;
   // Exactly ours: this account, our path, the user's name (a suffix match would also take `/x/mfa-remediation/`).
-  const isOurs = (serialNumber: string) => {
-    const device = parseVirtualDevice(serialNumber);
-    return (
-      device?.accountId === subject.accountId &&
-      device.path === NAMES.devicePath &&
-      device.name === subject.userName
-    );
-  };
+  const ours = { accountId: subject.accountId, path: NAMES.devicePath, name: subject.userName };
+  const isOurs = (serialNumber: string) => isVirtualDevice(serialNumber, ours);
   for (let attempt = 1; ; attempt++) {
     try {
       return await actions.retry('CreateVirtualMFADevice', () =>

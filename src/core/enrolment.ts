@@ -32,6 +32,10 @@ export const INVALID_CODE_ADVICE =
   'IAM did not accept the codes. Open your authenticator app, enter the code shown, wait for it to change, ' +
   'enter the next one, and submit both immediately (codes expire after 30 seconds).';
 
+/** Why a person enrolling themselves does not release the guard: the worker does (see `authority`). */
+export const SELF_RELEASE_NOTE =
+  "left to the worker: the user's own session may not release the guard; the worker's next check does";
+
 /**
  * Runs an `enrollment-codes` or `resync-codes` item: the device claim checked against IAM (see
  * `claims/device.ts`), one EnableMFADevice / ResyncMFADevice call under tier-1 retry, its documented errors
@@ -80,7 +84,7 @@ export async function runEnrolmentCodes(
     // Our own earlier request (a redelivery, or one whose answer was lost): nothing to enable again.
     actions.record(action, 'already-applied');
     replay = true;
-  } else if (!resync && item.authority !== 'operator') {
+  } else if (!resync && item.authority === undefined) {
     const refusal =
       devices.length > 0
         ? {
@@ -143,18 +147,28 @@ export async function runEnrolmentCodes(
     }
   }
 
+  const reason = resync
+    ? 'MFA device resynchronised'
+    : replay
+      ? `MFA device ${serialNumber} was already enabled for this user`
+      : 'MFA device enabled from the submitted codes';
+  if (item.authority === 'self') {
+    // The person's own session: the guard denies it ListUserTags and DetachUserPolicy until it signs in with
+    // MFA, and people rarely may detach policies from themselves anyway. The worker's next check of the user
+    // (the sweep's `verify`, or the finding's next delivery) finds the device and releases guard and tags.
+    for (const step of ['detach-guard-policy', 'untag-user'] as const) {
+      actions.record(step, 'skipped', SELF_RELEASE_NOTE);
+    }
+    return done({
+      outcome: 'remediated',
+      reason: `${reason}; the worker releases the guard at its next check`,
+    });
+  }
   const tags = await iam.listUserTags(subject.userName);
   if (isTracked(tags)) await release(subject, tags, iam, deps, actions);
   if (isTracked(tags)) await notifyReleased({ subject, tags }, deps, item, actions);
   await updateFinding(work, subject, deps, item, actions, 'RESOLVED', FINDING_NOTES.compliant);
-  return done({
-    outcome: 'remediated',
-    reason: resync
-      ? 'MFA device resynchronised'
-      : replay
-        ? `MFA device ${serialNumber} was already enabled for this user`
-        : 'MFA device enabled from the submitted codes',
-  });
+  return done({ outcome: 'remediated', reason });
 }
 
 /**

@@ -24,6 +24,9 @@ import {
   withoutUndefined,
 } from './intake-items.ts';
 import type { IntakeItem, Trigger } from './model.ts';
+import { parseOcsfDetail } from './ocsf/event.ts';
+import { parseOcsfFinding } from './ocsf/finding.ts';
+import { FINDINGS_IMPORTED_V2, isOcsfFinding } from './ocsf/schema.ts';
 import { isSnsControlMessage, isSnsEnvelope, MAX_SNS_DEPTH } from './sns-envelope.ts';
 import { parseTask } from './task-intake.ts';
 
@@ -35,7 +38,7 @@ export interface IntakeOptions {
 }
 
 const EXPECTED_SHAPES =
-  'expected an EventBridge event from aws.securityhub or aws.config, an ASFF finding, {"findings": [...]}, ' +
+  'expected an EventBridge event from aws.securityhub or aws.config, an ASFF or OCSF finding, {"findings": [...]}, ' +
   'a task message with "type", or one of these in an SNS notification';
 
 /** Never throws: every input yields at least one item. */
@@ -117,6 +120,7 @@ function parseValue(value: unknown, path: string, depth: number, context: Intake
     return parseEventBridge(value, path, context);
   }
   if ('type' in value) return [parseTask(value, context, path)];
+  if (isOcsfFinding(value)) return [parseOcsfFinding(value, { path, messageId: context.messageId })];
   if (isAsffFinding(value))
     return [parseFinding(value, { path, forced: false, messageId: context.messageId })];
   for (const key of ['findings', 'Findings']) {
@@ -124,7 +128,7 @@ function parseValue(value: unknown, path: string, depth: number, context: Intake
       const at = formatPath([key], path);
       const findings = value[key];
       if (!Array.isArray(findings)) return [reject(`${at}: must be an array of ASFF findings`, at, context)];
-      return parseFindings(findings, at, false, context);
+      return parseFindings(findings, at, false, context, true);
     }
   }
   if (value.messageType === 'ComplianceChangeNotification') {
@@ -160,8 +164,9 @@ function parseEventBridge(
   const detailPath = formatPath(['detail'], path);
   const typeField = formatPath(['detail-type'], path);
   if (source === EVENT_TYPES.securityHubSource) {
+    if (detailType === FINDINGS_IMPORTED_V2) return parseOcsfDetail(detail, detailPath, context);
     if (detailType !== EVENT_TYPES.findingsImported && detailType !== EVENT_TYPES.customAction) {
-      const reason = `${typeField}: unsupported Security Hub event ${show(detailType)}; expected "${EVENT_TYPES.findingsImported}" or "${EVENT_TYPES.customAction}"`;
+      const reason = `${typeField}: unsupported Security Hub event ${show(detailType)}; expected "${EVENT_TYPES.findingsImported}", "${EVENT_TYPES.customAction}" or "${FINDINGS_IMPORTED_V2}"`;
       return [reject(reason, typeField, context, 'security-hub')];
     }
     const parsed = SecurityHubDetail.safeParse(detail);
@@ -185,12 +190,16 @@ function parseEventBridge(
   return [reject(reason, sourceField, context)];
 }
 
-/** One item per finding, in order; each finding stands or falls on its own. */
+/**
+ * One item per finding, in order; each finding stands or falls on its own. `mixed` (a bare `{findings}`
+ * list): each finding is read as OCSF or ASFF by its shape; an ASFF event's findings are always ASFF.
+ */
 function parseFindings(
   findings: unknown[],
   path: string,
   forced: boolean,
   context: IntakeContext,
+  mixed = false,
 ): IntakeItem[] {
   if (findings.length === 0) {
     return [reject(`${path}: must contain at least one finding`, path, context, 'security-hub')];
@@ -199,9 +208,12 @@ function parseFindings(
     const reason = `${path}: ${findings.length} findings exceed the limit of ${MAX_FINDINGS_PER_MESSAGE} per message (Security Hub sends at most ${MAX_FINDINGS_PER_MESSAGE})`;
     return [reject(reason, path, context, 'security-hub')];
   }
-  return findings.map((finding, index) =>
-    parseFinding(finding, { path: formatPath([index], path), forced, index, messageId: context.messageId }),
-  );
+  return findings.map((finding, index) => {
+    const at = formatPath([index], path);
+    return mixed && isRecord(finding) && isOcsfFinding(finding)
+      ? parseOcsfFinding(finding, { path: at, index, messageId: context.messageId })
+      : parseFinding(finding, { path: at, forced, index, messageId: context.messageId });
+  });
 }
 
 /**

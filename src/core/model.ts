@@ -107,6 +107,7 @@ export type ActionRecord = z.infer<typeof ActionRecord>;
 
 export const TRIGGER_SOURCES = [
   'security-hub',
+  'security-hub-v2',
   'config',
   'sweep',
   'manual',

@@ -87,11 +87,11 @@ export interface FindingFacts {
   readonly controlId?: string;
   /** The ids (ARNs) of every resource the finding is about. */
   readonly resourceIds: readonly string[];
-  /** ACTIVE | ARCHIVED (ASFF `RecordState`; OCSF findings of deleted resources are ARCHIVED too). */
+  /** ACTIVE | ARCHIVED (ASFF `RecordState`; an OCSF finding closed by Security Hub, or Archived, is ARCHIVED). */
   readonly recordState?: string;
-  /** NEW | NOTIFIED | RESOLVED | SUPPRESSED. */
+  /** NEW | NOTIFIED | RESOLVED | SUPPRESSED (OCSF `status_id` mapped: In Progress is NOTIFIED). */
   readonly workflowStatus?: string;
-  /** The note a responder (this worker, or a person) last set, if any. */
+  /** The note (OCSF: comment) a responder — this worker, or a person — last set, if any. */
   readonly note?: string;
 }
 

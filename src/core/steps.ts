@@ -36,6 +36,8 @@ export interface Subject {
   readonly accountId: string;
   readonly userName: string;
   readonly userArn?: string;
+  /** Set when the user was resolved from IAM's unique id (what IAM answered, not what a message said). */
+  readonly userId?: string;
 }
 
 /** Removes the guard and our tracking tags: detach first, untag last (see the invariant above). */

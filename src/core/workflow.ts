@@ -92,7 +92,9 @@ async function resolveUser(work: WorkItem, item: ItemContext): Promise<Subject |
   }
   if (work.userId === undefined || !item.lookups) throw new TypeError('work item names no user');
   const found = await item.lookups.resolveUserId(work.accountId, work.userId);
-  return found && { accountId: work.accountId, userName: found.userName, userArn: found.arn };
+  return (
+    found && { accountId: work.accountId, userName: found.userName, userArn: found.arn, userId: found.userId }
+  );
 }
 
 async function remediate(

@@ -25,23 +25,45 @@ export function demoNotifyEnv(cloud: LocalCloud, accountId: string, region: stri
   return { NOTIFY_FROM: DEMO_NOTIFY_FROM, NOTIFY_CONTACT: DEMO_NOTIFY_CONTACT };
 }
 
-/** One e-mail as the demo summary shows it: who got it, its subject and its first lines. */
+/** One e-mail as the demo summary shows it: who got it, its subject and how it begins. */
 export interface DemoMail {
   readonly to: string;
   readonly subject: string;
-  readonly firstLines: string[];
+  /**
+   * The first paragraphs of the plain-text part, whole and unwrapped: a paragraph's sentences on one line, a
+   * heading (`WHAT HAPPENED`) and each list item (`- …`, `1. …`) on lines of their own.
+   */
+  readonly firstParagraphs: string[];
 }
 
-export function demoMail(messages: readonly SentMail[], lines = 6): DemoMail[] {
+export function demoMail(messages: readonly SentMail[], paragraphs = 3): DemoMail[] {
   return messages.map((message) => ({
     to: message.to.join(', '),
     subject: message.subject,
-    firstLines: message.text
-      .split('\n')
-      .map((line) => line.trimEnd())
-      .filter((line) => line !== '')
-      .slice(0, lines),
+    firstParagraphs: message.text
+      .split(/\n[ \t]*\n/)
+      .map((paragraph) => paragraph.trim())
+      .filter((paragraph) => paragraph !== '')
+      .slice(0, paragraphs)
+      .map(unwrapParagraph),
   }));
+}
+
+/**
+ * A plain-text paragraph without its line breaks, so a terminal can wrap it to its own width: the lines of
+ * a sentence are joined; a heading (`WHAT HAPPENED`) and each list item (`- …`, `1. …`) stay lines of their own.
+ */
+function unwrapParagraph(paragraph: string): string {
+  const heading = (line: string) => /^[A-Z][A-Z ()]+$/.test(line);
+  const out: string[] = [];
+  for (const raw of paragraph.split('\n')) {
+    const line = raw.trim();
+    const previous = out[out.length - 1];
+    if (previous === undefined || heading(previous) || heading(line) || /^(?:- |\d{1,2}\. )/.test(line)) {
+      out.push(line);
+    } else out[out.length - 1] = `${previous} ${line}`;
+  }
+  return out.join('\n');
 }
 
 /** Builds the campaign report of the demo's accounts and writes its HTML page to a new temporary file. */

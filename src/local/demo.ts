@@ -19,6 +19,8 @@ export interface DemoUser {
   readonly contained?: boolean;
   /** Send a Security Hub finding for this user (FAILED IAM.5, or IAM.19 for programmatic users). */
   readonly finding: 'IAM.5' | 'IAM.19' | 'none';
+  /** Which Security Hub reports it: CSPM (ASFF, the default) or Security Hub (OCSF, Findings Imported V2). */
+  readonly securityHub?: 'cspm' | 'v2';
   /** What the demo shows with this user. */
   readonly story: string;
 }
@@ -117,6 +119,17 @@ export function demoUsers(options: DemoOptions): DemoUser[] {
       tags: {},
       finding: 'IAM.5',
       story: 'member account, handled through the assumed role',
+    },
+    {
+      accountId: DEMO_MEMBER_ACCOUNT,
+      userName: 'hana',
+      consolePassword: true,
+      mfa: false,
+      accessKeys: 0,
+      tags: {},
+      finding: 'IAM.5',
+      securityHub: 'v2',
+      story: 'reported by Security Hub (OCSF): contained, finding In Progress',
     },
   ];
   const extra = Math.max(0, options.users ?? 0);

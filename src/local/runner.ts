@@ -16,6 +16,7 @@ import { type LocalCloud, startLocalCloud } from './cloud/server.ts';
 import { DEMO_ACCOUNT, DEMO_MEMBER_ACCOUNT, type DemoUser, demoUsers } from './demo.ts';
 import { type DemoMail, demoMail, demoNotifyEnv, writeDemoReport } from './demo-people.ts';
 import { makeConfigEvent, makeFinding, makeSecurityHubEvent } from './findings.ts';
+import { makeOcsfEvent, makeOcsfFinding } from './findings-ocsf.ts';
 import { DEMO_EXTERNAL_ID, deployLocalOrganisation, memberAdmin } from './member-role.ts';
 import { drainOutcomes, drainQueue, provisionPipeline } from './pipeline.ts';
 
@@ -88,9 +89,21 @@ async function sendFindings(
 ) {
   const hub = new SecurityHubClient(clientOptions);
   const sqs = new SQSClient(clientOptions);
-  const findings = users
-    .filter((u) => u.finding !== 'none')
+  const reported = users.filter((u) => u.finding !== 'none');
+  const findings = reported
+    .filter((u) => u.securityHub !== 'v2')
     .map((u) => makeFinding({ userName: u.userName, accountId: u.accountId, controlId: u.finding }));
+  // Security Hub's OCSF findings have no public write API: the local cloud's admin API imports them.
+  const ocsf = reported
+    .filter((u) => u.securityHub === 'v2')
+    .map((u) => makeOcsfFinding({ userName: u.userName, accountId: u.accountId, controlId: u.finding }));
+  if (ocsf.length > 0) {
+    const response = await fetch(`${clientOptions.endpoint}/_local/securityhub/v2/findings`, {
+      method: 'POST',
+      body: JSON.stringify({ findings: ocsf }),
+    });
+    if (!response.ok) throw new Error(`Security Hub V2 refused demo findings: ${await response.text()}`);
+  }
   for (let i = 0; i < findings.length; i += 100) {
     const imported = await hub.send(
       new BatchImportFindingsCommand({ Findings: findings.slice(i, i + 100) as never }),
@@ -102,6 +115,7 @@ async function sendFindings(
   const bodies: string[] = [];
   for (let i = 0; i < findings.length; i += 10)
     bodies.push(JSON.stringify(makeSecurityHubEvent(findings.slice(i, i + 10))));
+  for (const finding of ocsf) bodies.push(JSON.stringify(makeOcsfEvent([finding])));
   if (configUserId) {
     bodies.push(
       JSON.stringify(

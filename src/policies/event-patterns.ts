@@ -47,6 +47,40 @@ export const SECURITY_HUB_FINDINGS_PATTERN = {
 } as const;
 
 /**
+ * Where a standard-specific control finding's id names its control: the GeneratorId's path (CIS v1.2.0's
+ * `ruleset/…/rule/` spelled as its finding ids spell it), between `subscription/` and `/finding/`.
+ */
+const STANDARD_FINDING_UIDS = MFA_GENERATOR_IDS.filter((id) => !id.startsWith('security-control/')).map(
+  (id) => ({
+    wildcard: `*:subscription/${id.replace(/^arn:aws:securityhub:::ruleset\//, '').replace('/rule/', '/')}/finding/*`,
+  }),
+);
+
+/**
+ * "Findings Imported V2" of AWS Security Hub (the OCSF generation; docs/reference.md: Messages, item 7): an
+ * OCSF Compliance Finding (`class_uid` 2003) of a failed (`compliance.status_id` 3), open (`activity_id` not 3,
+ * Close) MFA control whose status is New (1) or In Progress (2, what the worker sets; a re-sent In Progress
+ * finding is how the worker checks the deadline or releases), the same controls as the ASFF pattern:
+ * `compliance.control` for consolidated control findings, the finding's uid for standard-specific ones.
+ */
+export const SECURITY_HUB_V2_FINDINGS_PATTERN = {
+  source: ['aws.securityhub'],
+  'detail-type': ['Findings Imported V2'],
+  detail: {
+    findings: {
+      class_uid: [2003],
+      compliance: { status_id: [3] },
+      status_id: [1, 2],
+      activity_id: [{ 'anything-but': [3] }],
+      $or: [
+        { compliance: { control: [...MFA_CONTROL_IDS] } },
+        { finding_info: { uid: STANDARD_FINDING_UIDS } },
+      ],
+    },
+  },
+} as const;
+
+/**
  * AWS Config managed rules on IAM user MFA, whatever prefix Security Hub or a conformance pack gave them:
  * `iam-user-mfa-enabled` (IAM.19) and `mfa-enabled-for-iam-console-access` (IAM.5).
  */

@@ -35,6 +35,13 @@ export const STACK_RULES: readonly CfnValue[] = [
   getAtt(CENTRAL_RESOURCES.securityHubFindingsRule),
   {
     'Fn::If': [
+      CENTRAL_CONDITIONS.securityHubV2RuleEnabled,
+      getAtt(CENTRAL_RESOURCES.securityHubV2FindingsRule),
+      ref('AWS::NoValue'),
+    ],
+  },
+  {
+    'Fn::If': [
       CENTRAL_CONDITIONS.configRuleEnabled,
       getAtt(CENTRAL_RESOURCES.configComplianceRule),
       ref('AWS::NoValue'),

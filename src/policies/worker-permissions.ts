@@ -64,6 +64,7 @@ export const CENTRAL_CONDITIONS = {
   hasSubmitters: 'HasSubmitters',
   hasKmsKey: 'HasKmsKey',
   configRuleEnabled: 'ConfigRuleEnabled',
+  securityHubV2RuleEnabled: 'SecurityHubV2RuleEnabled',
 } as const;
 
 /** Logical IDs of the central stack's resources (serverless.yml) that the central document refers to. */
@@ -77,6 +78,7 @@ export const CENTRAL_RESOURCES = {
   sweepRole: 'SweepRole',
   messageKey: 'MessageKey',
   securityHubFindingsRule: 'SecurityHubFindingsRule',
+  securityHubV2FindingsRule: 'SecurityHubV2FindingsRule',
   configComplianceRule: 'ConfigComplianceRule',
 } as const;
 
@@ -93,6 +95,16 @@ const IAM = 'arn:${AWS::Partition}:iam::${AWS::AccountId}';
 /** Every user in the account the role lives in (IAM has no narrower, stable handle on "a user lacking MFA"). */
 const USERS = sub(`${IAM}:user/*`);
 export const GUARD_POLICY_ARN = sub(`${IAM}:policy${NAMES.guardPolicyPath}${NAMES.guardPolicyName}`);
+/**
+ * The worker account's hubs, in every Region: Security Hub CSPM's `hub/default` and the new Security Hub's
+ * `hubv2/<id>` (`HubV2Arn`; its id is AWS's, hence the `*`).
+ */
+const SECURITY_HUBS = [
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+  sub('arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hub/default'),
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+  sub('arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hubv2/*'),
+];
 /** Virtual MFA devices the product creates: path `/mfa-remediation/`; the path is part of the device ARN. */
 const OWN_DEVICES = sub(`${IAM}:mfa${NAMES.devicePath}*`);
 /** Prefix of `escrowSecretName()`; Secrets Manager appends a random suffix to secret ARNs, hence the `*`. */
@@ -261,13 +273,44 @@ export const CENTRAL_POLICY: PolicyDocument = document(
     Resource: ref(CENTRAL_RESOURCES.outcomeTopic),
   },
   {
-    // Findings of member accounts are read and updated through the administrator account's hub; a finding
-    // is read (GetFindings) to verify what a message claims about it before it is updated.
-    Sid: 'VerifyAndUpdateFindings',
+    // Findings of member accounts are read and updated through the administrator account's hub. A finding is
+    // read to verify what a message claims about it before it is updated: GetFindings (ASFF) and
+    // GetFindingsV2 (OCSF) are both authorised as securityhub:GetFindings, there is no V2 action. The service
+    // reference lists `hub` and `hubv2` as resource types of both actions without saying which a call is
+    // checked against, so every statement here names both; the conditions below keep the generations apart.
+    Sid: 'VerifyFindings',
     Effect: 'Allow',
-    Action: ['securityhub:BatchUpdateFindings', 'securityhub:GetFindings'],
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
-    Resource: sub('arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:hub/default'),
+    Action: ['securityhub:GetFindings'],
+    Resource: SECURITY_HUBS,
+  },
+  {
+    // BatchUpdateFindings (ASFF): only what the workflow sets, Workflow.Status NOTIFIED or RESOLVED (never
+    // SUPPRESSED: a suppressed MFA finding is one nobody looks at), with a note, and never a severity. A V2
+    // call has no ASFF field, so this statement never allows one.
+    Sid: 'UpdateFindingsToNotifiedOrResolvedOnly',
+    Effect: 'Allow',
+    Action: ['securityhub:BatchUpdateFindings'],
+    Resource: SECURITY_HUBS,
+    Condition: {
+      StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': ['NOTIFIED', 'RESOLVED'] },
+      Null: {
+        'securityhub:ASFFSyntaxPath/Severity.Label': 'true',
+        'securityhub:ASFFSyntaxPath/Severity.Normalized': 'true',
+      },
+    },
+  },
+  {
+    // BatchUpdateFindingsV2 (OCSF), authorised as securityhub:BatchUpdateFindings: StatusId 2 (In Progress)
+    // or 4 (Resolved) with a comment, never a SeverityId — all the call can set besides the comment
+    // (securityhub:OCSFSyntaxPath/<field>, as BatchUpdateFindingsV2 documents).
+    Sid: 'UpdateFindingsV2ToInProgressOrResolvedOnly',
+    Effect: 'Allow',
+    Action: ['securityhub:BatchUpdateFindings'],
+    Resource: SECURITY_HUBS,
+    Condition: {
+      StringEquals: { 'securityhub:OCSFSyntaxPath/StatusId': ['2', '4'] },
+      Null: { 'securityhub:OCSFSyntaxPath/SeverityId': 'true' },
+    },
   },
   messageKeyStatement(['kms:Decrypt', 'kms:GenerateDataKey'], ['sqs', 'sns']),
 );

@@ -135,5 +135,34 @@ print(json.dumps(out))
         missing: expect.stringMatching(/^(AWS\.SimpleQueueService\.NonExistentQueue|QueueDoesNotExist)$/),
       });
     });
+
+    it("refuses a GetFindings filter beyond AWS's limits with the modelled InvalidInputException", async () => {
+      // Act: 20 Id values pass, 21 do not (AwsSecurityFindingFilters: up to 20 values per attribute).
+      const result = await python(
+        client,
+        world.cloud.url,
+        `
+hub = client("securityhub")
+ids = [{"Value": "arn:aws:securityhub:us-east-1:${ACCOUNT}:finding/f%d" % i, "Comparison": "EQUALS"} for i in range(21)]
+out = {"twenty": len(hub.get_findings(Filters={"Id": ids[:20]})["Findings"])}
+try:
+    hub.get_findings(Filters={"Id": ids})
+except hub.exceptions.InvalidInputException as e:
+    out["refused"] = [e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Message"]]
+print(json.dumps(out))
+`,
+      );
+
+      // Assess
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.json()).toEqual({
+        twenty: 0,
+        refused: [
+          'InvalidInputException',
+          400,
+          "Invalid parameter 'Filters'. data.Id should NOT have more than 20 items (got 21)",
+        ],
+      });
+    });
   });
 });

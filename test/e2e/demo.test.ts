@@ -3,6 +3,7 @@
  * work, finish in seconds and tell the truth about every demo user.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
@@ -30,6 +31,7 @@ describe('mfa-remediation local (npm start)', () => {
       dave: 'escalated',
       erin: 'remediated',
       frank: 'enrollment-required',
+      hana: 'enrollment-required',
       gina: 'enrollment-required',
     });
     const actionsOf = Object.fromEntries(summary.users.map((u) => [u.userName, u.actions]));
@@ -37,6 +39,11 @@ describe('mfa-remediation local (npm start)', () => {
     expect(actionsOf.bob).toContain('update-finding');
     expect(actionsOf.dave).toContain('delete-login-profile');
     expect(actionsOf.erin).toContain('detach-guard-policy');
+    // hana came from Security Hub's OCSF generation: her finding went through GetFindingsV2 and the V2 update.
+    expect(actionsOf.hana).toContain('attach-guard-policy');
+    expect(actionsOf.hana).toContain('update-finding');
+    expect(summary.apiCalls['securityhub:GetFindingsV2']).toBeGreaterThanOrEqual(1);
+    expect(summary.apiCalls['securityhub:BatchUpdateFindingsV2']).toBeGreaterThanOrEqual(1);
     expect(summary.counts.rejected).toBe(1);
     expect(summary.parkedOnDeadLetterQueue).toBe(1);
     // gina came from AWS Config: her user ID was resolved with ListUsers; frank needed AssumeRole.
@@ -54,6 +61,24 @@ describe('mfa-remediation local (npm start)', () => {
     expect(stdout).toMatch(/Parked on the dead-letter queue: 1/);
   });
 
+  it('fits 80 columns: the e-mail is quoted in whole paragraphs, every line of it behind the quote bar', async () => {
+    const { status, stdout } = await runCli(['local', '--output', 'table'], {
+      env: { ...ENV, COLUMNS: '80' },
+    });
+
+    expect(status).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(80);
+    const first = lines.findIndex((line) => line.startsWith('  │'));
+    const last = lines.findIndex((line) => line.startsWith('Campaign report (HTML): '));
+    expect(first).toBeGreaterThan(0);
+    const quoted = lines.slice(first, last);
+    for (const line of quoted) expect(line, line).toMatch(/^ {2}│( |$)/);
+    const text = quoted.map((line) => line.slice(4)).join(' ');
+    expect(text).toContain('so the user has been restricted until it has one.');
+    expect(text).toContain('Nothing was deleted.');
+  });
+
   it('rejects a bad flag with a usage error naming it', async () => {
     const { status, stderr } = await runCli(['local', '--users', 'many'], { env: ENV });
 
@@ -63,6 +88,23 @@ describe('mfa-remediation local (npm start)', () => {
 });
 
 describe('mfa-remediation local-cloud', () => {
+  it('says which port is taken and how to choose another, with exit status 1', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as { port: number };
+    try {
+      const { status, stdout, stderr } = await runCli(['local-cloud', '--port', String(port)], { env: ENV });
+
+      expect(status).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        `error: local-cloud: port ${port} of 127.0.0.1 is in use (another local cloud?); pick another with --port, or --port 0 for any free one\n`,
+      );
+    } finally {
+      taken.close();
+    }
+  });
+
   it('serves the seeded demo cloud until SIGTERM, for the SDK and the AWS CLI', async () => {
     const child = spawn(
       process.execPath,

@@ -96,7 +96,7 @@ describe('enroll at an 80×24 terminal', () => {
     expect(qrTop).toBeGreaterThanOrEqual(0);
     expect(prompt - qrTop + 1, session.screen()).toBeLessThanOrEqual(24);
     for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(80);
-    const serial = `arn:aws:iam::${ACCOUNT}:mfa/mfa-remediation/tty-bob`;
+    const serial = `arn:aws:iam::${ACCOUNT}:mfa/tty-bob`;
     const seed = harness.cloud.iam.deviceSeed(ACCOUNT, serial) ?? '';
     const keyLines = (seed.match(/.{1,16}/g) ?? []).map((part) => (part.match(/.{1,4}/g) ?? []).join(' '));
     const screen = session.screen();

@@ -16,6 +16,7 @@ import { DASHBOARD_RESOURCES } from '../../src/policies/dashboard.ts';
 import {
   CONFIG_COMPLIANCE_PATTERN,
   SECURITY_HUB_FINDINGS_PATTERN,
+  SECURITY_HUB_V2_FINDINGS_PATTERN,
 } from '../../src/policies/event-patterns.ts';
 import { QUEUE_POLICY } from '../../src/policies/resource-policies.ts';
 import {
@@ -34,7 +35,7 @@ import { readZip } from '../helpers/zip.ts';
 
 const OUTPUT = PACKAGE_OUTPUT;
 const FUNCTIONS = ['remediate', 'sweep'] as const;
-/** Contract §5 plus the variables later issues added; each must reach both functions. */
+/** The variables of docs/reference.md (Configuration); each must reach both functions. */
 const ENVIRONMENT = [
   'OUTCOME_TOPIC_ARN',
   'REMEDIATION_QUEUE_URL',
@@ -217,6 +218,25 @@ describe('packaged template: queues, topic, rules, alarm', () => {
     ]);
   });
 
+  it('routes Security Hub (OCSF) findings of the same controls with its own rule, on by default', () => {
+    const rule = resource('SecurityHubV2FindingsRule');
+    expect(rule.Condition).toBe('SecurityHubV2RuleEnabled');
+    expect(evaluator.condition('SecurityHubV2RuleEnabled')).toBe(true);
+    expect(rule.Properties.EventPattern).toEqual(SECURITY_HUB_V2_FINDINGS_PATTERN);
+    const findings = rule.Properties.EventPattern.detail.findings;
+    expect(rule.Properties.EventPattern['detail-type']).toEqual(['Findings Imported V2']);
+    expect(findings.class_uid).toEqual([2003]);
+    expect(findings.compliance.status_id).toEqual([3]);
+    expect(findings.status_id).toEqual([1, 2]);
+    expect(JSON.stringify(findings.$or)).toMatch(/IAM\.5.*IAM\.19.*cis-aws-foundations-benchmark/);
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: getAtt('RemediationQueue'),
+        DeadLetterConfig: { Arn: getAtt('DeadLetterQueue') },
+      }),
+    ]);
+  });
+
   it('lets only the stack’s rules send to the queue (aws:SourceArn), over TLS only', () => {
     const policy = resource('QueuePolicy').Properties;
     expect(policy.Queues).toEqual([{ Ref: 'RemediationQueue' }, { Ref: 'DeadLetterQueue' }]);
@@ -228,7 +248,9 @@ describe('packaged template: queues, topic, rules, alarm', () => {
       expect(statement.Principal).toEqual({ Service: 'events.amazonaws.com' });
       expect(statement.Action).toEqual(['sqs:SendMessage']);
       expect(statement.Condition).toEqual({
-        ArnEquals: { 'aws:SourceArn': ['<GetAtt:SecurityHubFindingsRule.Arn>'] },
+        ArnEquals: {
+          'aws:SourceArn': ['<GetAtt:SecurityHubFindingsRule.Arn>', '<GetAtt:SecurityHubV2FindingsRule.Arn>'],
+        },
       });
     }
     expect(statements.Statement).toContainEqual(

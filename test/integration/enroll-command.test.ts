@@ -8,11 +8,13 @@ import { main } from '../../src/cli/main.ts';
 import { EnrollmentCodesTask, Outcome, TAGS } from '../../src/core/model.ts';
 import { codeAt, consecutiveCodes } from '../../src/core/totp.ts';
 import { type LocalCloud, startLocalCloud } from '../../src/local/cloud/server.ts';
-import { CLOUD_ACCOUNT, cloudSerial, createCloudDeps, ourDevices } from '../helpers/cloud-enrolment.ts';
+import { CLOUD_ACCOUNT, createCloudDeps } from '../helpers/cloud-enrolment.ts';
 import { expectNoSecrets } from '../helpers/custodial.ts';
 import { createTerminal, type Terminal } from '../helpers/terminal.ts';
 
 let cloud: LocalCloud;
+/** The device the guided session creates with the caller's own credentials: `mfa/bob`, as the console names it. */
+const BOB_DEVICE = `arn:aws:iam::${CLOUD_ACCOUNT}:mfa/bob`;
 
 beforeAll(async () => {
   cloud = await startLocalCloud({ port: 0 });
@@ -71,7 +73,7 @@ describe('enroll (guided, at a terminal)', () => {
     // Act
     const run = cli(['enroll', '--user-name', 'bob'], { tty: true });
     await run.terminal.waitFor('Scan this QR code');
-    const seed = cloud.iam.deviceSeed(CLOUD_ACCOUNT, cloudSerial('bob')) ?? '';
+    const seed = cloud.iam.deviceSeed(CLOUD_ACCOUNT, BOB_DEVICE) ?? '';
     const codes = consecutiveCodes(seed, Date.now());
     await run.terminal.waitFor('First code');
     run.terminal.type('12345');
@@ -87,7 +89,7 @@ describe('enroll (guided, at a terminal)', () => {
       userName: 'bob',
       trigger: { source: 'enrollment' },
     });
-    expect(cloud.iam.getUser(CLOUD_ACCOUNT, 'bob')?.mfaSerialNumbers).toEqual([cloudSerial('bob')]);
+    expect(cloud.iam.getUser(CLOUD_ACCOUNT, 'bob')?.mfaSerialNumbers).toEqual([BOB_DEVICE]);
     expect(cloud.iam.getUser(CLOUD_ACCOUNT, 'bob')?.tags).toEqual({});
     expectNoSecrets([run.stderr(), JSON.stringify(printed(run))], [seed, ...codes]);
   });
@@ -96,12 +98,12 @@ describe('enroll (guided, at a terminal)', () => {
     seedBob();
     const run = cli(['enroll', '--user-name', 'bob'], { tty: true });
     await run.terminal.waitFor('First code');
-    const seed = cloud.iam.deviceSeed(CLOUD_ACCOUNT, cloudSerial('bob')) ?? '';
+    const seed = cloud.iam.deviceSeed(CLOUD_ACCOUNT, BOB_DEVICE) ?? '';
     run.terminal.type(codeAt(seed, Date.now(), -6));
     await run.terminal.waitFor('Second code');
     run.terminal.type(codeAt(seed, Date.now(), -5));
     await run.terminal.waitFor('out of sync');
-    expect(cloud.iam.isOutOfSync(CLOUD_ACCOUNT, cloudSerial('bob'))).toBe(true);
+    expect(cloud.iam.isOutOfSync(CLOUD_ACCOUNT, BOB_DEVICE)).toBe(true);
     await run.terminal.waitFor('Resynchronise it now');
     run.terminal.type('y');
     const fresh = consecutiveCodes(seed, Date.now());
@@ -111,7 +113,7 @@ describe('enroll (guided, at a terminal)', () => {
     run.terminal.type(fresh[1]);
     expect(await run.status).toBe(0);
     expect(printed(run)).toMatchObject({ outcome: 'remediated', actions: [{ action: 'resync-mfa-device' }] });
-    expect(cloud.iam.isOutOfSync(CLOUD_ACCOUNT, cloudSerial('bob'))).toBe(false);
+    expect(cloud.iam.isOutOfSync(CLOUD_ACCOUNT, BOB_DEVICE)).toBe(false);
   });
 
   it('invalid codes, then giving up: exit 1 and the unused device is deleted', async () => {
@@ -125,7 +127,7 @@ describe('enroll (guided, at a terminal)', () => {
     run.terminal.type('n');
     expect(await run.status).toBe(1);
     expect(printed(run)).toMatchObject({ outcome: 'invalid-code' });
-    expect(ourDevices(cloud)).toEqual([]);
+    expect(cloud.iam.snapshot(CLOUD_ACCOUNT).virtualMfaDevices).toEqual([]);
   });
 });
 

@@ -20,6 +20,7 @@ const arn = {
   queue: `arn:aws:sqs:us-east-1:${ACCOUNT}:mfa-remediation-dev-remediation`,
   deadLetterQueue: `arn:aws:sqs:us-east-1:${ACCOUNT}:mfa-remediation-dev-dead-letter`,
   findingsRule: `arn:aws:events:us-east-1:${ACCOUNT}:rule/mfa-remediation-dev-findings`,
+  findingsV2Rule: `arn:aws:events:us-east-1:${ACCOUNT}:rule/mfa-remediation-dev-findings-v2`,
   configRule: `arn:aws:events:us-east-1:${ACCOUNT}:rule/mfa-remediation-dev-config-compliance`,
   workerRole: `arn:aws:iam::${ACCOUNT}:role/mfa-remediation-dev-us-east-1-worker`,
   sweepRole: `arn:aws:iam::${ACCOUNT}:role/mfa-remediation-dev-SweepRole-ABCDEF`,
@@ -32,6 +33,7 @@ const ATTRIBUTES = {
   'RemediationQueue.Arn': arn.queue,
   'DeadLetterQueue.Arn': arn.deadLetterQueue,
   'SecurityHubFindingsRule.Arn': arn.findingsRule,
+  'SecurityHubV2FindingsRule.Arn': arn.findingsV2Rule,
   'ConfigComplianceRule.Arn': arn.configRule,
   'WorkerRole.Arn': arn.workerRole,
   'SweepRole.Arn': arn.sweepRole,
@@ -136,6 +138,20 @@ describe('remediation queue policy: who can send', () => {
     expect(await send(withConfig, arn.queue, events(arn.configRule))).toBe('Allowed');
     const sns = { principal: 'sns.amazonaws.com', sourceArn: `arn:aws:sns:us-east-1:${ACCOUNT}:any` };
     expect(await send(queuePolicy, arn.queue, sns)).not.toBe('Allowed');
+  });
+
+  it('allows the stack’s Findings Imported V2 rule while it exists, and a stranger’s V2 rule never', async () => {
+    // Prepare: the V2 rule is on by default (securityHubV2RuleEnabled), and can be turned off.
+    const { queuePolicy } = stack();
+    const withoutV2 = stack({ SecurityHubV2RuleEnabled: 'false' }).queuePolicy;
+    const strangersV2Rule = `arn:aws:events:us-east-1:222222222222:rule/mfa-remediation-dev-findings-v2`;
+    // Act / Assess
+    expect(await send(queuePolicy, arn.queue, events(arn.findingsV2Rule))).toBe('Allowed');
+    expect(await send(queuePolicy, arn.deadLetterQueue, events(arn.findingsV2Rule))).toBe('Allowed');
+    expect(await send(queuePolicy, arn.queue, events(strangersV2Rule))).not.toBe('Allowed');
+    expect(await send(queuePolicy, arn.deadLetterQueue, events(strangersV2Rule))).not.toBe('Allowed');
+    expect(await send(withoutV2, arn.queue, events(arn.findingsV2Rule))).not.toBe('Allowed');
+    expect(await send(withoutV2, arn.queue, events(arn.findingsRule))).toBe('Allowed');
   });
 
   it('allows the stack’s own functions: the worker to both queues, the sweep to the queue only', async () => {

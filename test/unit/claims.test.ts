@@ -3,7 +3,7 @@
  * feed it (`claims/lookups.ts`) — one bulk describe per batch, at most one user listing per account.
  */
 import { describe, expect, it } from 'vitest';
-import { checkDeviceClaim } from '../../src/core/claims/device.ts';
+import { checkDeviceClaim, isVirtualDevice } from '../../src/core/claims/device.ts';
 import { verifyFinding } from '../../src/core/claims/finding.ts';
 import { createClaimLookups } from '../../src/core/claims/lookups.ts';
 import type { FindingRef, IntakeItem } from '../../src/core/model.ts';
@@ -171,5 +171,27 @@ describe('checkDeviceClaim', () => {
     const refusal = checkDeviceClaim(serial, bob);
     expect(refusal?.outcome).toBe(outcome);
     expect(refusal?.reason).toContain(reason);
+  });
+});
+
+describe('isVirtualDevice', () => {
+  const root = { accountId: ACCOUNT, path: '/', name: 'bob' };
+  const ours = { accountId: ACCOUNT, path: '/mfa-remediation/', name: 'bob' };
+  it('matches the device of that account, path and name, in any partition', () => {
+    expect(isVirtualDevice(`arn:aws:iam::${ACCOUNT}:mfa/bob`, root)).toBe(true);
+    expect(isVirtualDevice(`arn:aws-cn:iam::${ACCOUNT}:mfa/mfa-remediation/bob`, ours)).toBe(true);
+  });
+
+  it.each([
+    // A path may hold ":" and "/": these end exactly like the wanted serial numbers.
+    [`arn:aws:iam::${ACCOUNT}:mfa/x:mfa/bob`, root],
+    [`arn:aws:iam::${ACCOUNT}:mfa/x:mfa/mfa-remediation/bob`, ours],
+    [`arn:aws:iam::${ACCOUNT}:mfa/x/mfa-remediation/bob`, ours],
+    [`arn:aws:iam::${ACCOUNT}:mfa/mfa-remediation/bob`, root],
+    [`arn:aws:iam::${ACCOUNT}:mfa/bobby`, root],
+    [`arn:aws:iam::999999999999:mfa/bob`, root],
+    [`arn:aws:iam::${ACCOUNT}:u2f/user/bob/key-1`, root],
+  ])('does not take %s for %j', (serial, expected) => {
+    expect(isVirtualDevice(serial, expected)).toBe(false);
   });
 });

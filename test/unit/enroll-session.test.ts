@@ -1,17 +1,30 @@
 import QRCode from 'qrcode';
 import { describe, expect, it } from 'vitest';
-import { type CodesRequest, runEnrolSession, type Submission } from '../../src/cli/enroll-session.ts';
-import { TAGS, type WorkItem } from '../../src/core/model.ts';
+import {
+  type CodesRequest,
+  OWN_DEVICE_PATH,
+  runEnrolSession,
+  type Submission,
+} from '../../src/cli/enroll-session.ts';
+import type { ItemContext } from '../../src/core/context.ts';
+import { SELF_RELEASE_NOTE } from '../../src/core/enrolment.ts';
+import { NAMES, TAGS, type WorkItem } from '../../src/core/model.ts';
 import { codeAt, consecutiveCodes, groupedKey } from '../../src/core/totp.ts';
 import { runWorkItem } from '../../src/core/workflow.ts';
-import { expectNoSecrets, ourSerial } from '../helpers/custodial.ts';
+import { expectNoSecrets } from '../helpers/custodial.ts';
 import { ACCOUNT, createTestDeps, itemContext, type TestDeps } from '../helpers/deps.ts';
 import { createTerminal, type Terminal } from '../helpers/terminal.ts';
 
-const SERIAL = ourSerial('bob');
+/** The device `enroll` creates with the caller's own credentials: `mfa/bob`, as the console names it. */
+const SERIAL = `arn:aws:iam::${ACCOUNT}:mfa/bob`;
+const LEFTOVER_SEED = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
 /** Submits through the worker's own code path, as the command does. */
-function directSubmit(deps: TestDeps, seen: CodesRequest[] = []) {
+function directSubmit(
+  deps: TestDeps,
+  seen: CodesRequest[] = [],
+  authority: ItemContext['authority'] = 'operator',
+) {
   return async (request: CodesRequest): Promise<Submission> => {
     seen.push(request);
     const work: WorkItem = {
@@ -20,7 +33,7 @@ function directSubmit(deps: TestDeps, seen: CodesRequest[] = []) {
       userName: 'bob',
       trigger: { source: 'enrollment', requestId: 'req-1' },
     };
-    const [outcome] = await runWorkItem(work, deps, itemContext(deps));
+    const [outcome] = await runWorkItem(work, deps, itemContext(deps, authority ? { authority } : {}));
     if (!outcome) throw new Error('no outcome');
     return { outcome };
   };
@@ -36,6 +49,7 @@ function start(
     output: terminal.output,
     userName: 'bob',
     accountId: ACCOUNT,
+    devicePath: OWN_DEVICE_PATH,
     devices: deps.iam,
     submit: directSubmit(deps),
     renderQr: async () => '[QR]',
@@ -177,13 +191,13 @@ describe('guided enrolment session', () => {
 
   it('replaces a leftover unassigned device when the person agrees', async () => {
     const deps = setup();
-    deps.iam.virtualDevices.set(SERIAL, { seed: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' });
+    deps.iam.virtualDevices.set(SERIAL, { seed: LEFTOVER_SEED });
     const terminal = createTerminal();
     const session = start(deps, terminal);
     await terminal.waitFor('Delete it and create a new one?');
     terminal.type('y');
     await terminal.waitFor('Scan');
-    expect(seedOf(deps)).not.toBe('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP');
+    expect(seedOf(deps)).not.toBe(LEFTOVER_SEED);
     await typeCodes(terminal, ...consecutiveCodes(seedOf(deps), Date.now()));
     expect((await session).status).toBe('enabled');
   });
@@ -210,5 +224,124 @@ describe('guided enrolment session', () => {
     ]);
     expect(deps.iam.virtualDevices.has(SERIAL)).toBe(true);
     expect(terminal.text()).toContain('request req-42');
+  });
+
+  it.each([
+    ['its own credentials', OWN_DEVICE_PATH],
+    ['the member role', NAMES.devicePath],
+  ])(
+    'with %s, takes exactly the device IAM refused to create again, never one whose path ends alike',
+    async (_, path) => {
+      // Prepare: a decoy whose path holds ":mfa<path>" (IAM paths may hold any printable character), so its
+      // serial number ends exactly like the wanted one, listed first; then the real leftover.
+      const deps = setup();
+      const decoy = `arn:aws:iam::${ACCOUNT}:mfa/x:mfa${path}bob`;
+      const leftover = `arn:aws:iam::${ACCOUNT}:mfa${path}bob`;
+      deps.iam.virtualDevices.set(decoy, { seed: LEFTOVER_SEED });
+      deps.iam.virtualDevices.set(leftover, { seed: LEFTOVER_SEED });
+      const terminal = createTerminal();
+      // Act
+      const session = start(deps, terminal, { devicePath: path });
+      await terminal.waitFor('Delete it and create a new one?');
+      expect(terminal.text()).toContain(`An unused MFA device ${leftover} already exists`);
+      terminal.type('y');
+      await terminal.waitFor('Scan');
+      await typeCodes(terminal, ...consecutiveCodes(seedOf(deps, leftover), Date.now()));
+      // Assess: the leftover was replaced and enabled; the decoy is untouched.
+      expect(await session).toMatchObject({ status: 'enabled', serialNumber: leftover });
+      expect(deps.iam.virtualDevices.get(decoy)).toEqual({ seed: LEFTOVER_SEED });
+      expect(deps.iam.users.get('bob')?.devices).toEqual([leftover]);
+    },
+  );
+
+  it("another user's device of that exact name ends the session; a look-alike of someone else does not", async () => {
+    const deps = setup();
+    deps.iam.virtualDevices.set(`arn:aws:iam::${ACCOUNT}:mfa/x:mfa/bob`, {
+      seed: LEFTOVER_SEED,
+      userName: 'carol',
+    });
+    deps.iam.virtualDevices.set(SERIAL, { seed: LEFTOVER_SEED, userName: 'dave' });
+    const terminal = createTerminal();
+    const result = await start(deps, terminal);
+    expect(result.status).toBe('failed');
+    expect(terminal.text()).toContain(`The MFA device ${SERIAL} belongs to IAM user dave`);
+  });
+});
+
+describe("guided enrolment of one's own user (contained, no MFA: the guard allows no DeleteVirtualMFADevice)", () => {
+  const own = (deps: TestDeps, seen: CodesRequest[] = []) => ({
+    selfEnrolment: true,
+    submit: directSubmit(deps, seen, 'self'),
+  });
+
+  it('enables mfa/<user> and leaves the guard and tags to the worker', async () => {
+    // Prepare
+    const deps = setup();
+    deps.iam.users.get('bob')?.policies.add('guard');
+    const terminal = createTerminal();
+    // Act
+    const session = start(deps, terminal, own(deps));
+    await terminal.waitFor('Scan');
+    await typeCodes(terminal, ...consecutiveCodes(seedOf(deps), Date.now()));
+    const result = await session;
+    // Assess
+    expect(result).toMatchObject({
+      status: 'enabled',
+      serialNumber: SERIAL,
+      submission: {
+        outcome: {
+          outcome: 'remediated',
+          actions: [
+            { action: 'enable-mfa-device', result: 'applied' },
+            { action: 'detach-guard-policy', result: 'skipped', reason: SELF_RELEASE_NOTE },
+            { action: 'untag-user', result: 'skipped', reason: SELF_RELEASE_NOTE },
+          ],
+        },
+      },
+    });
+    expect(deps.iam.users.get('bob')?.tags).toEqual({ [TAGS.state]: 'enrollment-required' });
+    for (const call of ['ListUserTags', 'DetachUserPolicy', 'UntagUser']) {
+      expect(deps.iam.calls.get(call) ?? 0, call).toBe(0);
+    }
+  });
+
+  it('giving up keeps the device, deletes nothing, and says what an administrator may delete', async () => {
+    const deps = setup();
+    const terminal = createTerminal();
+    const session = start(deps, terminal, own(deps));
+    await typeCodes(terminal, '000000', '111111');
+    await terminal.waitFor('Try again');
+    terminal.type('n');
+    expect((await session).status).toBe('failed');
+    expect(deps.iam.calls.get('DeleteVirtualMFADevice') ?? 0).toBe(0);
+    expect(deps.iam.virtualDevices.has(SERIAL)).toBe(true);
+    expect(terminal.text()).toContain(`aws iam delete-virtual-mfa-device --serial-number ${SERIAL}`);
+  });
+
+  it('a leftover device from an earlier attempt: used when the app has it', async () => {
+    const deps = setup();
+    deps.iam.virtualDevices.set(SERIAL, { seed: LEFTOVER_SEED });
+    const terminal = createTerminal();
+    const session = start(deps, terminal, own(deps));
+    await terminal.waitFor(`Does your authenticator app have it, as "AWS: bob@${ACCOUNT}"`);
+    terminal.type('y');
+    await terminal.waitFor('Open the authenticator app');
+    await typeCodes(terminal, ...consecutiveCodes(LEFTOVER_SEED, Date.now()));
+    expect(await session).toMatchObject({ status: 'enabled', serialNumber: SERIAL });
+    expect(deps.iam.users.get('bob')?.devices).toEqual([SERIAL]);
+    expect(deps.iam.calls.get('DeleteVirtualMFADevice') ?? 0).toBe(0);
+  });
+
+  it("a leftover device the app does not have: the administrator's command, nothing deleted", async () => {
+    const deps = setup();
+    deps.iam.virtualDevices.set(SERIAL, { seed: LEFTOVER_SEED });
+    const terminal = createTerminal();
+    const session = start(deps, terminal, own(deps));
+    await terminal.waitFor('Does your authenticator app have it');
+    terminal.type('');
+    expect((await session).status).toBe('failed');
+    expect(terminal.text()).toContain(`aws iam delete-virtual-mfa-device --serial-number ${SERIAL}`);
+    expect(deps.iam.calls.get('DeleteVirtualMFADevice') ?? 0).toBe(0);
+    expect(deps.iam.virtualDevices.get(SERIAL)).toEqual({ seed: LEFTOVER_SEED });
   });
 });

@@ -4,7 +4,7 @@
  * `awscli.text.format_text`), recorded for these documents.
  */
 import { describe, expect, it } from 'vitest';
-import { formatJson, formatText, renderTable, renderValueTable } from '../../src/cli/output.ts';
+import { formatJson, formatText, renderTable, renderValueTable, wrapText } from '../../src/cli/output.ts';
 
 const AWS_CLI_TEXT: [unknown, string][] = [
   [
@@ -50,13 +50,14 @@ describe('--output table', () => {
   const rows = [{ id: 'eyJ0YXNrSWQiOi'.repeat(12), status: 'COMPLETED', empty: '' }];
   const columns = [
     { header: 'STATUS', value: (r: (typeof rows)[number]) => r.status },
-    { header: 'TASK', value: (r: (typeof rows)[number]) => r.id },
+    { header: 'TASK', value: (r: (typeof rows)[number]) => r.id, flex: true },
     { header: 'ERROR', value: (r: (typeof rows)[number]) => r.empty },
   ];
 
-  it('fits the width: empty columns go first, then long cells end in an ellipsis; nothing wraps', () => {
+  it('fits the width: empty columns go first, then long free text ends in an ellipsis; one line per row', () => {
     const table = renderTable(rows, columns, { width: 40 });
     const lines = table.split('\n');
+    expect(lines).toHaveLength(3);
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(40);
     expect(lines[0]).not.toContain('ERROR');
     expect(lines[2]).toMatch(/^COMPLETED {2}eyJ0YXNrSWQiOi.*…$/);
@@ -64,6 +65,73 @@ describe('--output table', () => {
 
   it('without a width keeps every cell whole', () => {
     expect(renderTable(rows, columns)).toContain(rows[0]?.id);
+  });
+
+  it('never cuts a header, an identifier or a number: what does not fit becomes one record per row', () => {
+    // Prepare: a sweep-like row, nine columns that need 94 characters.
+    type Row = { account: string; scanned: number; reason: string };
+    const headers = ['ACCOUNT', 'SCANNED', 'NON-COMPLIANT', 'EXEMPT', 'ENQUEUED', 'ROOT MFA', 'REPORT AGE'];
+    const wide: Row[] = [
+      {
+        account: '123456789012',
+        scanned: 7,
+        reason: 'a reason that is long enough to need two lines at this width',
+      },
+      { account: '210987654321', scanned: 12, reason: '' },
+    ];
+    const cols = [
+      ...headers.map((header, i) => ({
+        header,
+        value: (r: Row) => (i === 0 ? r.account : i === 1 ? r.scanned : 'x'),
+      })),
+      { header: 'REASON', value: (r: Row) => r.reason, flex: true },
+    ];
+
+    // Act
+    const table = renderTable(wide, cols, { width: 40 });
+
+    // Assess: every value whole, labels aligned, long text wrapped under its value, records apart.
+    const lines = table.split('\n');
+    for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(40);
+    expect(table).not.toContain('…');
+    expect(lines.slice(0, 3)).toEqual([
+      'ACCOUNT        123456789012',
+      'SCANNED        7',
+      'NON-COMPLIANT  x',
+    ]);
+    expect(lines.slice(7, 10)).toEqual([
+      'REASON         a reason that is long',
+      '               enough to need two lines',
+      '               at this width',
+    ]);
+    expect(lines[10]).toBe('');
+    expect(lines[11]).toBe('ACCOUNT        210987654321');
+    // An empty value is left out of its record.
+    expect(lines.slice(11)).toHaveLength(7);
+  });
+
+  it('prints records when free text would get fewer than 12 characters', () => {
+    const reasons = [{ id: 'a'.repeat(30), reason: 'account 111111111111 is not allowed' }];
+    const table = renderTable(
+      reasons,
+      [
+        { header: 'MESSAGE ID', value: (r: (typeof reasons)[number]) => r.id },
+        { header: 'REASON', value: (r: (typeof reasons)[number]) => r.reason, flex: true },
+      ],
+      { width: 40 },
+    );
+    expect(table.split('\n')).toEqual([
+      `MESSAGE ID  ${'a'.repeat(28)}`,
+      '            aa',
+      'REASON      account 111111111111 is not',
+      '            allowed',
+    ]);
+  });
+
+  it('wraps text at spaces, and inside a word only when it alone is wider than a line', () => {
+    expect(wrapText('  │ one two three four', 12, '  │ ')).toEqual(['  │ one two', '  │ three', '  │ four']);
+    expect(wrapText('abcdefghij', 4)).toEqual(['abcd', 'efgh', 'ij']);
+    expect(wrapText('short', 80)).toEqual(['short']);
   });
 
   it('renders a queried value by its shape: objects as columns, scalars as lines', () => {

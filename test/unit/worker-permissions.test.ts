@@ -95,6 +95,9 @@ const AUTHORISED_AS: Record<string, string> = {
   'sqs:DeleteMessageBatch': 'sqs:DeleteMessage',
   'sqs:ChangeMessageVisibilityBatch': 'sqs:ChangeMessageVisibility',
   'sns:PublishBatch': 'sns:Publish',
+  // AWS: "GetFindings and GetFindingsV2 both use securityhub:GetFindings", likewise BatchUpdateFindings(V2).
+  'securityhub:GetFindingsV2': 'securityhub:GetFindings',
+  'securityhub:BatchUpdateFindingsV2': 'securityhub:BatchUpdateFindings',
 };
 const SERVICE_OF_CLIENT: Record<string, string> = {
   iam: 'iam',
@@ -260,6 +263,71 @@ describe('worker permissions: meaning (policy simulator)', () => {
       });
     expect(await kms('secretsmanager.us-east-1.amazonaws.com')).toBe('Allowed');
     expect(await kms()).toBe('ImplicitlyDenied');
+  });
+
+  describe('Security Hub findings: read both generations, set only the statuses the workflow sets', () => {
+    const hubs = {
+      'hub/default': `arn:aws:securityhub:us-east-1:${CENTRAL}:hub/default`,
+      'hubv2/<id>': `arn:aws:securityhub:us-east-1:${CENTRAL}:hubv2/0123456789abcdef0123456789abcdef`,
+    };
+    const decide = (action: string, resource: string, context: Record<string, string> = {}) =>
+      simulate({
+        policies: [CENTRAL_POLICY],
+        principalAccount: CENTRAL,
+        principal: `arn:aws:iam::${CENTRAL}:role/mfa-remediation-prod-us-east-1-worker`,
+        action,
+        resource,
+        context,
+      });
+    const update = 'securityhub:BatchUpdateFindings';
+    const asff = (status: string, extra: Record<string, string> = {}) => ({
+      'securityhub:ASFFSyntaxPath/Workflow.Status': status,
+      'securityhub:ASFFSyntaxPath/Note.Text': 'note',
+      ...extra,
+    });
+    const ocsf = (statusId: string, extra: Record<string, string> = {}) => ({
+      'securityhub:OCSFSyntaxPath/StatusId': statusId,
+      'securityhub:OCSFSyntaxPath/Comment': 'comment',
+      ...extra,
+    });
+
+    // Whichever hub AWS checks a call against: the service reference lists both for both actions.
+    it.each(Object.entries(hubs))('on %s', async (_name, hub) => {
+      // GetFindings and GetFindingsV2 (authorised as securityhub:GetFindings).
+      expect(await decide('securityhub:GetFindings', hub)).toBe('Allowed');
+      // BatchUpdateFindings (ASFF): NOTIFIED or RESOLVED with a note, nothing else.
+      expect(await decide(update, hub, asff('NOTIFIED'))).toBe('Allowed');
+      expect(await decide(update, hub, asff('RESOLVED'))).toBe('Allowed');
+      expect(await decide(update, hub, asff('SUPPRESSED'))).toBe('ImplicitlyDenied');
+      expect(await decide(update, hub, asff('NEW'))).toBe('ImplicitlyDenied');
+      const severity = { 'securityhub:ASFFSyntaxPath/Severity.Label': 'INFORMATIONAL' };
+      expect(await decide(update, hub, asff('RESOLVED', severity))).toBe('ImplicitlyDenied');
+      const normalized = { 'securityhub:ASFFSyntaxPath/Severity.Normalized': '0' };
+      expect(await decide(update, hub, asff('RESOLVED', normalized))).toBe('ImplicitlyDenied');
+      // BatchUpdateFindingsV2 (authorised as securityhub:BatchUpdateFindings): StatusId 2 or 4 with a comment.
+      expect(await decide(update, hub, ocsf('2'))).toBe('Allowed');
+      expect(await decide(update, hub, ocsf('4'))).toBe('Allowed');
+      for (const other of ['0', '1', '3', '5', '99']) {
+        expect(await decide(update, hub, ocsf(other)), other).toBe('ImplicitlyDenied');
+      }
+      const severityId = { 'securityhub:OCSFSyntaxPath/SeverityId': '1' };
+      expect(await decide(update, hub, ocsf('2', severityId))).toBe('ImplicitlyDenied');
+      // A call that sets no status (only a note, a comment or a severity) is not the workflow's.
+      expect(await decide(update, hub)).toBe('ImplicitlyDenied');
+      expect(await decide(update, hub, { 'securityhub:ASFFSyntaxPath/Note.Text': 'n' })).toBe(
+        'ImplicitlyDenied',
+      );
+      expect(await decide(update, hub, severityId)).toBe('ImplicitlyDenied');
+    });
+
+    it('on no other account’s hub, and on no other Security Hub action', async () => {
+      const stranger = `arn:aws:securityhub:us-east-1:${MEMBER}:hub/default`;
+      expect(await decide('securityhub:GetFindings', stranger)).toBe('ImplicitlyDenied');
+      expect(await decide(update, stranger, asff('NOTIFIED'))).toBe('ImplicitlyDenied');
+      for (const action of ['securityhub:UpdateFindings', 'securityhub:DisableSecurityHub']) {
+        expect(await decide(action, hubs['hub/default']), action).toBe('ImplicitlyDenied');
+      }
+    });
   });
 
   it('assumes only the member role, and the member role trusts only the worker with the external id', async () => {

@@ -312,7 +312,12 @@ export async function runDlqRedrive(cli: CliContext, options: DlqRedriveOptions)
       { header: 'STATUS', value: (r) => r.status },
       { header: 'MOVED', value: (r) => r.moved },
       { header: 'REMAINING', value: (r) => r.remaining },
-      { header: 'TO', value: (r) => r.destinationArn ?? "(each message's source queue)", flex: true },
+      {
+        header: 'TO',
+        // The queue's name (the ARN's last part; the ARN is in the JSON): short enough to stay whole.
+        value: (r) => r.destinationArn?.split(':').pop() ?? "(each message's source queue)",
+        flex: true,
+      },
       { header: 'TASK', value: (r) => r.taskHandle, flex: true },
     ],
     ...(result.failureReason ? { footer: `failure: ${result.failureReason}` } : {}),

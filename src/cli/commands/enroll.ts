@@ -11,11 +11,26 @@
  * Either way, enabling runs through the worker's own code (`runWorkItem`), so outcomes are identical; the
  * outcome is printed (and published when `OUTCOME_TOPIC_ARN` is set). Exit 0 when the device is enabled,
  * resynchronised or queued; 1 when the work failed (e.g. invalid codes); 2 for usage errors.
+ *
+ * Who runs it decides the device and what follows (docs/reference.md: Command line). With the caller's own
+ * credentials the device is `mfa/<user>` at path `/`, as the console names it: the only device the guard lets
+ * a contained user create for themselves. When the caller is that very user (STS GetCallerIdentity), they are
+ * typically contained and without MFA: the session deletes no device and leaves releasing the guard to the
+ * worker (authority `self`). In another account, the member role acts, and it may create devices only under
+ * the product's `/mfa-remediation/`.
  */
 import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { call } from '../../aws/sdk-errors.ts';
-import { EnrollmentCodesTask, type Outcome, ResyncCodesTask, type WorkItem } from '../../core/model.ts';
+import type { ItemContext } from '../../core/context.ts';
+import {
+  EnrollmentCodesTask,
+  NAMES,
+  type Outcome,
+  ResyncCodesTask,
+  type WorkItem,
+} from '../../core/model.ts';
 import { runWorkItem } from '../../core/workflow.ts';
 import { errorCode, ValidationError } from '../../errors.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -29,6 +44,7 @@ import {
 } from '../enroll-input.ts';
 import {
   type CodesRequest,
+  OWN_DEVICE_PATH,
   runEnrolSession,
   type SessionResult,
   type Submission,
@@ -51,6 +67,16 @@ const CODES = ['SerialNumber', 'AuthenticationCode1', 'AuthenticationCode2'] as 
 /** The serial number's account: `arn:aws:iam::ACCOUNT:mfa/…` (undefined for hardware serials). */
 export function serialAccount(serialNumber: string | undefined): string | undefined {
   return serialNumber ? /^arn:aws[\w-]*:iam::(\d{12}):mfa\//.exec(serialNumber)?.[1] : undefined;
+}
+
+/**
+ * The IAM user the caller is, when it is `userName` of `accountId` (user names are unique without regard to
+ * case; the ARN has the name as IAM keeps it, which `${aws:username}` in the guard resolves to).
+ */
+export function selfUserName(callerArn: string, accountId: string, userName: string): string | undefined {
+  const match = /^arn:aws[\w-]*:iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/.exec(callerArn);
+  if (!match || match[1] !== accountId) return undefined;
+  return match[2]?.toLowerCase() === userName.toLowerCase() ? match[2] : undefined;
 }
 
 /** `enroll` as the definition calls it. */
@@ -101,12 +127,21 @@ export async function runEnroll(options: EnrollOptions, cli: CliContext): Promis
       { field: '--account' },
     );
   }
-  const accountId = options.account ?? fromSerial ?? (await deps.accounts.selfAccountId());
-  const userName = input.userName as string;
+  // GetCallerIdentity needs no permission, and an explicit Deny (the guard's) does not stop it.
+  const caller = await call('sts', 'GetCallerIdentity', () =>
+    runtime.sts.send(new GetCallerIdentityCommand({})),
+  );
+  const callerAccount = caller.Account;
+  if (!callerAccount) throw new Error('GetCallerIdentity returned no account');
+  const accountId = options.account ?? fromSerial ?? callerAccount;
+  const own = accountId === callerAccount;
+  const self = own ? selfUserName(caller.Arn ?? '', accountId, input.userName as string) : undefined;
+  const userName = self ?? (input.userName as string);
+  const authority: NonNullable<ItemContext['authority']> = self ? 'self' : 'operator';
   const count: PublishCount = { unpublished: 0 };
   const submit = options.submit
     ? queueSubmitter(runtime, queueUrl as string, accountId, userName)
-    : directSubmitter(runtime, accountId, userName, count);
+    : directSubmitter(runtime, { accountId, userName, authority }, count);
 
   if (unattended) {
     const { serialNumber, code1, code2 } = input as Required<EnrollInput>;
@@ -145,6 +180,8 @@ export async function runEnroll(options: EnrollOptions, cli: CliContext): Promis
     accountId,
     ...(input.serialNumber ? { serialNumber: input.serialNumber } : {}),
     ...(options.resync ? { resync: true } : {}),
+    devicePath: own ? OWN_DEVICE_PATH : NAMES.devicePath,
+    ...(self ? { selfEnrolment: true } : {}),
     devices: iam,
     submit,
     renderQr: async (uri) =>
@@ -167,8 +204,19 @@ function succeeded(submission: Submission, count: PublishCount): boolean {
   return outcome.outcome === 'remediated' && exitStatusFor([outcome], count) === EXIT.ok;
 }
 
+/** Whose enrolment this is, and on whose authority (`self`: the user's own credentials). */
+interface Enrolment {
+  readonly accountId: string;
+  readonly userName: string;
+  readonly authority: NonNullable<ItemContext['authority']>;
+}
+
 /** Enables through the worker's own code path, then publishes the outcome when a topic is configured. */
-function directSubmitter(runtime: Runtime, accountId: string, userName: string, count: PublishCount) {
+function directSubmitter(
+  runtime: Runtime,
+  { accountId, userName, authority }: Enrolment,
+  count: PublishCount,
+) {
   const deps = runtime.depsFor(undefined);
   return async (request: CodesRequest): Promise<Submission> => {
     const work: WorkItem = {
@@ -181,7 +229,7 @@ function directSubmitter(runtime: Runtime, accountId: string, userName: string, 
       trigger: { source: 'enrollment', requestId: randomUUID() },
     };
     // The person's own credentials act here, not the worker's role on a message's word.
-    const [outcome] = await runWorkItem(work, deps, { attempts: 1, log: runtime.log, authority: 'operator' });
+    const [outcome] = await runWorkItem(work, deps, { attempts: 1, log: runtime.log, authority });
     if (!outcome) throw new Error('the workflow returned no outcome');
     if (runtime.config.outcomeTopicArn) {
       const { failed } = await runtime.publisher.publish([outcome]).catch(() => ({ failed: [outcome] }));
@@ -269,6 +317,6 @@ export const SAMPLE_OUTCOME: Outcome = {
   ],
   attempts: 1,
   dryRun: false,
-  reason: 'MFA device arn:aws:iam::123456789012:mfa/mfa-remediation/bob enabled',
+  reason: 'MFA device enabled from the submitted codes',
   occurredAt: '2026-11-23T10:00:00.000Z',
 };

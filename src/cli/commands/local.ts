@@ -13,15 +13,25 @@ import { provisionPipeline } from '../../local/pipeline.ts';
 import { runLocalDemo, seedDemo } from '../../local/runner.ts';
 import type { CliContext } from '../context.ts';
 import type { LocalCloudOptions, LocalOptions } from '../definitions/local.ts';
+import { wrapText } from '../output.ts';
 
-/** The e-mail the demo's contained user received (subject and first lines), and where the report is. */
+/** Quoted e-mail text is wrapped to this width (at most), as a mail reader would show it. */
+const QUOTE_WIDTH = 80;
+const QUOTE = '  │ ';
+
+/** The e-mail the demo's contained user received (subject and first paragraphs), and where the report is. */
 function demoMailLines(mail: readonly DemoMail[], reportPath: string): string[] {
   const first = mail.find((m) => m.subject.startsWith('Action needed')) ?? mail[0];
   const lines = [
-    `\nPerson notifications sent: ${mail.length} (GET /_local/mail shows them while a local cloud runs)`,
+    `\nPerson notifications sent: ${mail.length} (a local cloud lists them at GET /_local/mail)`,
   ];
-  if (first)
-    lines.push(`E-mail to ${first.to}: "${first.subject}"`, ...first.firstLines.map((line) => `  │ ${line}`));
+  if (first) {
+    const quoted = first.firstParagraphs.flatMap((paragraph, i) => [
+      ...(i > 0 ? [QUOTE.trimEnd()] : []),
+      ...paragraph.split('\n').flatMap((line) => wrapText(`${QUOTE}${line}`, QUOTE_WIDTH, QUOTE)),
+    ]);
+    lines.push(`E-mail to ${first.to}: "${first.subject}"`, ...quoted, `${QUOTE}…`);
+  }
   lines.push(`Campaign report (HTML): ${reportPath}`);
   return lines;
 }
@@ -102,6 +112,11 @@ export async function runLocalCloud(cli: CliContext, options: LocalCloudOptions)
     port: options.port,
     latencyMs: options.latencyMs,
     ...(options.faults ? { faults: options.faults } : {}),
+  }).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
+    throw new Error(
+      `local-cloud: port ${options.port} of 127.0.0.1 is in use (another local cloud?); pick another with --port, or --port 0 for any free one`,
+    );
   });
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const clientOptions = { endpoint: cloud.url, region: 'us-east-1', credentials };

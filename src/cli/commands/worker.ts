@@ -62,8 +62,9 @@ export async function runWorker(cli: CliContext, options: WorkerOptions): Promis
       { header: 'RETRIED', value: (s) => s.retried },
       { header: 'UNFINISHED', value: (s) => s.unfinished },
       { header: 'UNPUBLISHED', value: (s) => s.unpublished },
-      { header: 'OUTCOMES', value: (s) => outcomeCounts(s), flex: true },
     ],
+    // Below the numbers rather than a column of its own, so that it is never cut to fit the terminal.
+    footer: `Outcomes: ${outcomeCounts(stats) || 'none'}`,
   });
   const notDone = stats.unfinished > 0 || stats.unpublished > 0 || failedOutcomeCount(stats.outcomes) > 0;
   if (options.untilEmpty && notDone) {

@@ -19,7 +19,7 @@ export function defineEnroll(program: Command, cli: CliContext): void {
     .option('--user-name <name>', 'the IAM user')
     .option(
       '--serial-number <serial>',
-      'an existing device (its ARN); default: create /mfa-remediation/<user>',
+      'an existing device (its ARN); default: create mfa/<user> (through the member role: mfa/mfa-remediation/<user>)',
     )
     .option('--authentication-code1 <code>', 'a code from the device (then no prompt)')
     .option('--authentication-code2 <code>', 'the next code from the device')
@@ -55,7 +55,9 @@ export function defineEnroll(program: Command, cli: CliContext): void {
       'outcome is failed or rejected, or the outcome could not be published',
     notes:
       'Without --account, a serial number of another account (arn:aws:iam::ACCOUNT:mfa/…) is enabled in ' +
-      'that account through the member role (MEMBER_ROLE_NAME).',
+      'that account through the member role (MEMBER_ROLE_NAME). Run by the user themselves (contained, ' +
+      'without MFA yet), it needs only what the guard policy allows: it deletes no device, and the worker ' +
+      'releases the guard at its next check; sign in again with MFA.',
   });
   lazyAction(command, cli, async () => (await import('../commands/enroll.ts')).runEnrollCommand);
 }

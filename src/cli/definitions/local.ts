@@ -36,7 +36,8 @@ export function defineLocal(program: Command, cli: CliContext): void {
       ['mfa-remediation local --users 1000 --output json', '1,000 more users; the summary as JSON'],
     ],
     prints:
-      'A row per demo user (account, user, outcome, what was applied, the scenario), outcome counts, and API calls.',
+      'A row per demo user (account, user, outcome, what was applied, the scenario), outcome counts, API calls, ' +
+      'the start of the e-mail the contained user received, and the path of the campaign report (HTML) it wrote.',
     failsWhen: 'the demo could not run to its end',
   });
   lazyAction<LocalOptions>(command, cli, async () => (await import('../commands/local.ts')).runLocal);
@@ -65,9 +66,10 @@ export function defineLocalCloud(program: Command, cli: CliContext): void {
     ],
     prints:
       'stdout: one line "ready http://127.0.0.1:PORT" once it accepts requests. stderr: export lines ' +
-      '(AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, REMEDIATION_QUEUE_URL, ' +
-      "DEAD_LETTER_QUEUE_URL, OUTCOME_TOPIC_ARN, ALLOWED_ACCOUNTS; with --seed demo also the worker role's " +
-      'session (AWS_SESSION_TOKEN), MEMBER_ROLE_NAME, MEMBER_ROLE_EXTERNAL_ID, NOTIFY_FROM and NOTIFY_CONTACT) ' +
+      '(AWS_ENDPOINT_URL, AWS_REGION, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ' +
+      'OUTCOME_TOPIC_ARN, REMEDIATION_QUEUE_URL, DEAD_LETTER_QUEUE_URL, MAX_RECEIVE_COUNT, ALLOWED_ACCOUNTS; ' +
+      "with --seed demo also the worker role's session (AWS_SESSION_TOKEN), ESCALATION, MEMBER_ROLE_NAME, " +
+      'MEMBER_ROLE_EXTERNAL_ID, NOTIFY_FROM and NOTIFY_CONTACT) ' +
       'ready for eval or ".", then warnings only.',
     failsWhen: 'the port could not be opened',
   });

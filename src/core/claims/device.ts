@@ -40,6 +40,21 @@ export function parseVirtualDevice(serialNumber: string): VirtualDeviceArn | und
 }
 
 /**
+ * Whether the serial number is exactly the virtual device `mfa<path><name>` of the account: the partition
+ * aside, every part compared whole. Never a suffix: a path may hold any printable character, `:` and `/`
+ * included, so `arn:aws:iam::ACCOUNT:mfa/x:mfa/bob` ends like `…:mfa/bob` and is another device.
+ */
+export function isVirtualDevice(
+  serialNumber: string,
+  expected: { readonly accountId: string; readonly path: string; readonly name: string },
+): boolean {
+  const device = parseVirtualDevice(serialNumber);
+  return (
+    device?.accountId === expected.accountId && device.path === expected.path && device.name === expected.name
+  );
+}
+
+/**
  * What the serial number alone says: a virtual device of the user's account, named after the user. Pure; the
  * caller still checks with IAM that the device exists, is unassigned, and that the user has no device yet.
  */

@@ -8,12 +8,15 @@ import { bySecurityControl } from '../controls.ts';
 import { SECURITY_HUB_PRODUCT, USER_ARN } from '../finding-intake.ts';
 import { show } from '../intake-items.ts';
 import type { FindingGeneration, FindingRef } from '../model.ts';
+import { SECURITY_HUB_PRODUCT_V2 } from '../ocsf/schema.ts';
 import type { FindingFacts } from '../ports.ts';
 
 /** The user a finding must be about: the account and name the workflow acts on. */
 export interface FindingSubject {
   readonly accountId: string;
   readonly userName: string;
+  /** IAM's unique id of the user (`AIDA…`), when IAM told the workflow (a Config item names users by it). */
+  readonly userId?: string;
 }
 
 /** The verdict on one finding: its facts when it verifies, else why not (a sentence for the outcome). */
@@ -27,7 +30,7 @@ export type FindingVerdict =
  */
 export const SECURITY_HUB_PRODUCTS: Readonly<Record<FindingGeneration, RegExp>> = {
   asff: SECURITY_HUB_PRODUCT,
-  ocsf: /^arn:aws[\w-]*:securityhub:[\w-]*:[\w-]*:productv2\/aws\/securityhub$/,
+  ocsf: SECURITY_HUB_PRODUCT_V2,
 };
 
 /**
@@ -70,8 +73,12 @@ export function verifyFinding(
   return { verified: true, facts };
 }
 
-/** Whether a resource id is the ARN of the subject: same account, same name (names are unique per account). */
+/**
+ * Whether a resource id is the subject: its ARN (same account, same name: names are unique per account), or
+ * the user's unique id as IAM reported it (the finding's account was checked before).
+ */
 function isUser(resourceId: string, subject: FindingSubject): boolean {
+  if (subject.userId !== undefined && resourceId === subject.userId) return true;
   const arn = USER_ARN.exec(resourceId);
   return arn !== null && arn[1] === subject.accountId && arn[2] === subject.userName;
 }

@@ -1,10 +1,12 @@
 /**
  * The local cloud's own API under `/_local/`: statistics, reset, fault and latency injection, seeding, the mail
- * SES sent, and a health check. JSON in and out, except the fault SPEC, which is plain text both ways.
+ * SES sent, the import of Security Hub OCSF findings and a health check. JSON in and out, except the fault
+ * SPEC, which is plain text both ways.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsApiError } from '../cloud-types.ts';
 import { FaultSpecError } from './faults.ts';
+import { OcsfImportError } from './securityhub-v2.ts';
 import { type SeedResult, SeedValidationError } from './seed.ts';
 import type { SentMail } from './sesv2.ts';
 import type { LocalCloudStats } from './stats.ts';
@@ -21,6 +23,8 @@ export interface AdminControls {
   seed(body: unknown): SeedResult;
   /** What SES sent (`GET /_local/mail`). */
   mail(): SentMail[];
+  /** Imports OCSF findings into Security Hub's V2 store (`{"findings": [...]}`). */
+  importOcsfFindings(body: unknown): { imported: number; metadataUids: string[] };
 }
 
 type AdminReply = { status: number; body: unknown; text?: boolean };
@@ -95,6 +99,8 @@ function route(controls: AdminControls, method: string, path: string, body: stri
     }
     case 'POST /_local/seed':
       return { status: 200, body: controls.seed(parseJson(body)) };
+    case 'POST /_local/securityhub/v2/findings':
+      return { status: 200, body: controls.importOcsfFindings(parseJson(body)) };
     default:
       throw new AdminError(404, 'NotFound', `no admin endpoint ${method} ${path}`);
   }
@@ -108,6 +114,8 @@ function errorReply(error: unknown): AdminReply {
   }
   if (error instanceof SeedValidationError)
     return { status: 400, body: { error: 'InvalidSeed', message: error.message } };
+  if (error instanceof OcsfImportError)
+    return { status: 400, body: { error: 'InvalidFinding', message: error.message } };
   if (error instanceof AwsApiError)
     return { status: error.status, body: { error: error.code, message: error.message } };
   throw error;

@@ -1,7 +1,8 @@
 /**
  * Access keys the local cloud knows. The server verifies no signatures (any key is accepted) but still has to
- * know which account a request is made in: a key issued by STS AssumeRole belongs to the role's account;
- * every other key is treated as the default account's own credentials.
+ * know who signs a request and in which account, as AWS does from the key: a key issued by STS AssumeRole is
+ * that role session, in the role's account; an IAM user's own access key (CreateAccessKey, or a seeded
+ * user's) is that user, in the user's account; every other key is treated as the default account's root.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -20,10 +21,21 @@ export interface RoleSession {
   readonly expiration: Date;
 }
 
+/** An IAM user signing with one of its own access keys. */
+export interface UserCaller {
+  readonly accountId: string;
+  readonly userName: string;
+  /** The user's ARN, with its path. */
+  readonly arn: string;
+  /** `AIDA…`: the user's unique id, which GetCallerIdentity reports as `UserId`. */
+  readonly userId: string;
+}
+
 /** Who signed a request, as STS GetCallerIdentity reports it. */
 export type CallerIdentity =
   | { readonly kind: 'account'; readonly accountId: string }
-  | { readonly kind: 'role-session'; readonly accountId: string; readonly session: RoleSession };
+  | { readonly kind: 'role-session'; readonly accountId: string; readonly session: RoleSession }
+  | { readonly kind: 'user'; readonly accountId: string; readonly user: UserCaller };
 
 export interface CredentialRegistry {
   /** Issues temporary credentials for a role session in `accountId`. */
@@ -35,8 +47,10 @@ export interface CredentialRegistry {
     sessionName: string;
     expiration: Date;
   }): RoleSession;
-  /** The identity behind an access key id: a known role session, else the default account. */
+  /** The identity behind an access key id: a role session, an IAM user's key, else the default account. */
   identify(accessKeyId: string): CallerIdentity;
+  /** Where IAM users' own access keys are looked up (the IAM emulator registers its accounts' users). */
+  lookUpUserKeysWith(lookup: (accessKeyId: string) => UserCaller | undefined): void;
   /** Forget every issued session (POST /_local/reset). */
   reset(): void;
 }
@@ -62,6 +76,7 @@ export function awsSecret(): string {
 /** Creates the registry; one per local cloud. */
 export function createCredentialRegistry(defaultAccountId: string): CredentialRegistry {
   const sessions = new Map<string, RoleSession>();
+  let userKeys: ((accessKeyId: string) => UserCaller | undefined) | undefined;
 
   return {
     issue({ accountId, roleName, roleArn, roleId, sessionName, expiration }) {
@@ -81,9 +96,13 @@ export function createCredentialRegistry(defaultAccountId: string): CredentialRe
     },
     identify(accessKeyId) {
       const session = sessions.get(accessKeyId);
-      return session
-        ? { kind: 'role-session', accountId: session.accountId, session }
-        : { kind: 'account', accountId: defaultAccountId };
+      if (session) return { kind: 'role-session', accountId: session.accountId, session };
+      const user = userKeys?.(accessKeyId);
+      if (user) return { kind: 'user', accountId: user.accountId, user };
+      return { kind: 'account', accountId: defaultAccountId };
+    },
+    lookUpUserKeysWith(lookup) {
+      userKeys = lookup;
     },
     reset() {
       sessions.clear();

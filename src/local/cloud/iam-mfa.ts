@@ -204,7 +204,9 @@ export const mfaHandlers: Record<string, IamHandler> = {
   ListMFADevices: (ctx) => {
     const userName = ctx.params.optional('UserName', IAM_FIELDS.userName);
     // Without UserName IAM lists the caller's devices; the root user's MFA is an account flag here.
-    const user = userName === undefined ? undefined : requireUser(ctx.account, userName);
+    const caller = ctx.caller.kind === 'user' ? ctx.caller.user.userName : undefined;
+    const named = userName ?? caller;
+    const user = named === undefined ? undefined : requireUser(ctx.account, named);
     const page = paginateInOrder(user?.mfaSerials ?? [], ctx.params.page());
     return {
       MFADevices: page.items.map((serial) => ({

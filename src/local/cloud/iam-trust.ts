@@ -14,11 +14,13 @@ import { iamErrors } from './iam-errors.ts';
 /** The principal that signed an AssumeRole request, as the trust policy sees it. */
 export interface TrustCaller {
   readonly accountId: string;
-  /** `arn:aws:iam::ACCOUNT:root` or `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`. */
+  /** `arn:aws:iam::ACCOUNT:root`, `arn:aws:iam::ACCOUNT:user/…` or `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`. */
   readonly arn: string;
   /** For a role session: the role's ARN and unique id (a trust policy names the role, not the session). */
   readonly role?: { readonly arn: string; readonly roleId: string };
-  /** `aws:userid`: the account id for root, `ROLEID:SESSION` for a role session. */
+  /** For an IAM user signing with its own key: its ARN and unique id. */
+  readonly user?: { readonly arn: string; readonly userId: string };
+  /** `aws:userid`: the account id for root, the user's id for a user, `ROLEID:SESSION` for a role session. */
   readonly userId: string;
 }
 
@@ -41,6 +43,7 @@ type PrincipalBlock = '*' | Readonly<Record<string, readonly string[]>>;
 
 const STS_ACTIONS = /^sts:(AssumeRole\w*|TagSession|SetSourceIdentity|SetContext|\*)$/i;
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]{1,64})$/;
+const USER_ARN = /^arn:aws:iam::\d{12}:user\//;
 const ACCOUNT_ROOT = /^(?:arn:aws:iam::)?(\d{12})(?::root)?$/;
 
 function list(value: unknown): string[] {
@@ -163,6 +166,7 @@ function matchesPrincipal(block: PrincipalBlock, caller: TrustCaller, ids: Trust
     // A role principal names the role IAM resolved when the policy was saved: a role deleted and created
     // again under the same name is another principal, as on AWS.
     if (ROLE_ARN.test(id)) return caller.role?.arn === id && caller.role.roleId === ids.get(id);
+    if (USER_ARN.test(id)) return caller.user?.arn === id && caller.user.userId === ids.get(id);
     return false;
   });
 }
@@ -257,7 +261,7 @@ export function assumeRoleContext(
   return {
     'aws:principalaccount': caller.accountId,
     'aws:principalarn': caller.role?.arn ?? caller.arn,
-    'aws:principaltype': caller.role ? 'AssumedRole' : 'Account',
+    'aws:principaltype': caller.role ? 'AssumedRole' : caller.user ? 'User' : 'Account',
     'aws:userid': caller.userId,
     'aws:principalorgid': request.organizationId,
     'aws:securetransport': 'false',

@@ -78,14 +78,15 @@ export function createAccessKey(user: IamUser, now: Date): AccessKeyRecord {
 }
 
 /**
- * The user a request names, or, when `UserName` is absent, the caller. Only the account's own (root)
- * credentials have a user to fall back to; a role session gets AWS's ValidationError.
+ * The user a request names, or, when `UserName` is absent, the caller: an IAM user signing with its own key,
+ * or the account's root; a role session gets AWS's ValidationError.
  */
 function targetUser(ctx: IamContext, required = false): IamUser | 'root' {
   const userName = required
     ? ctx.params.required('UserName', IAM_FIELDS.userName)
     : ctx.params.optional('UserName', IAM_FIELDS.userName);
   if (userName !== undefined) return requireUser(ctx.account, userName);
+  if (ctx.caller.kind === 'user') return requireUser(ctx.account, ctx.caller.user.userName);
   if (ctx.caller.kind === 'role-session') {
     throw validationError('userName', null, 'Must specify userName when calling with non-User credentials');
   }

@@ -87,7 +87,7 @@ export interface IamService extends EmulatedService {
 }
 
 export interface IamServiceOptions {
-  /** Identifies callers (root credentials vs. role sessions); defaults to a registry of its own. */
+  /** Identifies callers (root, role sessions, users' own keys); defaults to a registry of its own. */
   readonly credentials?: CredentialRegistry;
   /** Milliseconds each write to a user holds it (see iam-locks.ts); default a few. */
   readonly conflictWindowMs?: number;
@@ -125,6 +125,19 @@ export function createIamService(env: LocalCloudEnv, options: IamServiceOptions 
     return found;
   };
   const isWrite = (operation: string) => WRITE_VERBS.test(operation);
+  // An IAM user's own key signs as that user, in its account (GetCallerIdentity, requests without UserName).
+  // Long-term keys are `AKIA…` (CreateAccessKey); any other key is never a user's, so only those are looked up.
+  credentials.lookUpUserKeysWith((accessKeyId) => {
+    if (!accessKeyId.startsWith('AKIA')) return undefined;
+    for (const state of accounts.values()) {
+      for (const user of state.users.values()) {
+        if (!user.accessKeys.some((key) => key.accessKeyId === accessKeyId)) continue;
+        const { userName, arn, userId } = user;
+        return { accountId: state.accountId, userName, arn, userId };
+      }
+    }
+    return undefined;
+  });
   const resolvePrincipal = (principalArn: string): string | undefined => {
     const match = /^arn:aws:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(principalArn);
     if (!match) return undefined;

@@ -2,6 +2,11 @@
  * GetFindings string filters. Within one field, EQUALS / PREFIX / CONTAINS filters are ORed and the negative
  * ones (NOT_EQUALS, PREFIX_NOT_EQUALS, NOT_CONTAINS) ANDed with them; different fields are ANDed — the rules
  * Security Hub documents for AwsSecurityFindingFilters. Resource fields match when any resource does.
+ *
+ * The limits are AWS's too ("You can filter by up to 10 finding attributes. For each attribute, you can
+ * provide up to 20 filter values.", GetFindings `Filters`): a request beyond them is refused whole with
+ * InvalidInputException (400), never answered with a partial match — so a caller that forgets to chunk its
+ * `Id` filter (the worker sends 20 at a time) fails here as it would on AWS.
  */
 import { AwsApiError } from '../cloud-types.ts';
 
@@ -60,6 +65,11 @@ const FIELDS: Readonly<Record<string, Extract>> = {
   ResourcePartition: resources('Partition'),
 };
 
+/** AwsSecurityFindingFilters: at most this many finding attributes per request… */
+export const MAX_FILTER_ATTRIBUTES = 10;
+/** …and at most this many filter values per attribute. */
+export const MAX_FILTER_VALUES = 20;
+
 const POSITIVE = new Set(['EQUALS', 'PREFIX', 'CONTAINS']);
 const NEGATIVE = new Set(['NOT_EQUALS', 'PREFIX_NOT_EQUALS', 'NOT_CONTAINS']);
 
@@ -71,6 +81,24 @@ export function compileFilters(filters: unknown): (finding: Finding) => boolean 
   if (filters === undefined || filters === null) return () => true;
   if (typeof filters !== 'object' || Array.isArray(filters)) {
     throw new AwsApiError('InvalidInputException', 'Filters must be an object.', 400);
+  }
+  // Worded like Security Hub's schema-validation messages (`data.X should NOT have more than N items`).
+  const attributes = Object.keys(filters);
+  if (attributes.length > MAX_FILTER_ATTRIBUTES) {
+    throw new AwsApiError(
+      'InvalidInputException',
+      `Invalid parameter 'Filters'. data should NOT have more than ${MAX_FILTER_ATTRIBUTES} properties (got ${attributes.length})`,
+      400,
+    );
+  }
+  for (const [field, list] of Object.entries(filters)) {
+    if (Array.isArray(list) && list.length > MAX_FILTER_VALUES) {
+      throw new AwsApiError(
+        'InvalidInputException',
+        `Invalid parameter 'Filters'. data.${field} should NOT have more than ${MAX_FILTER_VALUES} items (got ${list.length})`,
+        400,
+      );
+    }
   }
   const checks: ((finding: Finding) => boolean)[] = [];
   for (const [field, list] of Object.entries(filters)) {

@@ -16,6 +16,7 @@ import { paginateByOffset } from './pagination.ts';
 import { asffViolation, mergeImported } from './securityhub-asff.ts';
 import { compileFilters, type Finding } from './securityhub-filters.ts';
 import { importRefusal, withProductNames } from './securityhub-products.ts';
+import { createSecurityHubV2, type SecurityHubV2 } from './securityhub-v2.ts';
 
 export type { Finding } from './securityhub-filters.ts';
 
@@ -25,6 +26,8 @@ export interface SecurityHubService extends EmulatedService {
   finding(id: string): Finding | undefined;
   /** Every stored finding, in import order. */
   all(): Finding[];
+  /** The OCSF findings of Security Hub's V2 API (GetFindingsV2, BatchUpdateFindingsV2). */
+  readonly v2: SecurityHubV2;
 }
 
 /** `METHOD path` → operation, as the SDK's HTTP bindings route them. */
@@ -48,6 +51,8 @@ export function createSecurityHubService(env: LocalCloudEnv): SecurityHubService
   const findings = new Map<string, Finding>();
   const keyOf = (id: string, productArn: string) => `${productArn}\u0000${id}`;
   const isoNow = () => new Date(env.now()).toISOString();
+  const v2 = createSecurityHubV2(env);
+  const routes: Readonly<Record<string, string>> = { ...ROUTES, ...v2.routes };
 
   function batchImportFindings(body: Record<string, unknown>, region: string, callerAccountId: string) {
     const list = body.Findings;
@@ -182,10 +187,14 @@ export function createSecurityHubService(env: LocalCloudEnv): SecurityHubService
   return {
     name: 'securityhub',
     protocol: 'rest-json',
-    operationOf: (req) => ROUTES[`${req.method.toUpperCase()} ${req.path.replace(/\/+$/, '')}`] ?? 'Unknown',
-    isWrite: (operation) => operation === 'BatchImportFindings' || operation === 'BatchUpdateFindings',
+    operationOf: (req) => routes[`${req.method.toUpperCase()} ${req.path.replace(/\/+$/, '')}`] ?? 'Unknown',
+    isWrite: (operation) =>
+      operation === 'BatchImportFindings' || operation === 'BatchUpdateFindings' || v2.isWrite(operation),
     handle(req, operation): LocalResponse {
       const body = parseJsonObject(req.body, () => invalidInput('The request body is not a JSON object.'));
+      if (Object.values(v2.routes).includes(operation)) {
+        return jsonResponse('rest-json', v2.handle(operation, body));
+      }
       const run = operations[operation];
       if (!run) {
         throw new AwsApiError('UnknownOperationException', `No route for ${req.method} ${req.path}.`, 404);
@@ -194,12 +203,14 @@ export function createSecurityHubService(env: LocalCloudEnv): SecurityHubService
     },
     reset() {
       findings.clear();
+      v2.reset();
     },
     finding(id) {
       for (const finding of findings.values()) if (finding.Id === id) return finding;
       return undefined;
     },
     all: () => [...findings.values()],
+    v2,
   };
 }
 

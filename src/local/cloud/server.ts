@@ -251,6 +251,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     },
     seed: (body: unknown) => seedAccount(env, iam, body),
     mail: () => peers.sesv2.messages(),
+    importOcsfFindings: (body: unknown) => peers.securityhub.v2.importFindings(body),
   };
 
   const server = createServer((req, res) => {

@@ -35,23 +35,39 @@ const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\u0021-\u007F]*\/)?([\w+=,.@-
 /** AWS caps role-chained sessions (a role session assuming a role) at one hour, whatever the role allows. */
 const ROLE_CHAINING_MAX_SECONDS = 3600;
 
-/** The ARN STS reports for a caller: the account's root, or `assumed-role/ROLE/SESSION`. */
+/** The ARN STS reports for a caller: the account's root, the IAM user, or `assumed-role/ROLE/SESSION`. */
 export function callerArn(caller: CallerIdentity): string {
-  return caller.kind === 'role-session'
-    ? `arn:aws:sts::${caller.accountId}:assumed-role/${caller.session.roleName}/${caller.session.sessionName}`
-    : `arn:aws:iam::${caller.accountId}:root`;
+  switch (caller.kind) {
+    case 'role-session':
+      return `arn:aws:sts::${caller.accountId}:assumed-role/${caller.session.roleName}/${caller.session.sessionName}`;
+    case 'user':
+      return caller.user.arn;
+    default:
+      return `arn:aws:iam::${caller.accountId}:root`;
+  }
+}
+
+/** `UserId` as GetCallerIdentity reports it (and `aws:userid`): the account id for root. */
+function callerUserId(caller: CallerIdentity): string {
+  switch (caller.kind) {
+    case 'role-session':
+      return `${caller.session.roleId}:${caller.session.sessionName}`;
+    case 'user':
+      return caller.user.userId;
+    default:
+      return caller.accountId;
+  }
 }
 
 /** The caller as a trust policy sees it. */
 function trustCaller(caller: CallerIdentity): TrustCaller {
-  return caller.kind === 'role-session'
-    ? {
-        accountId: caller.accountId,
-        arn: callerArn(caller),
-        role: { arn: caller.session.roleArn, roleId: caller.session.roleId },
-        userId: `${caller.session.roleId}:${caller.session.sessionName}`,
-      }
-    : { accountId: caller.accountId, arn: callerArn(caller), userId: caller.accountId };
+  const base = { accountId: caller.accountId, arn: callerArn(caller), userId: callerUserId(caller) };
+  if (caller.kind === 'role-session') {
+    return { ...base, role: { arn: caller.session.roleArn, roleId: caller.session.roleId } };
+  }
+  return caller.kind === 'user'
+    ? { ...base, user: { arn: caller.user.arn, userId: caller.user.userId } }
+    : base;
 }
 
 /** Creates the STS emulator; it finds roles in `iam` and issues sessions into `credentials`. */
@@ -64,10 +80,7 @@ export function createStsService(
     GetCallerIdentity: (req) => {
       const caller = credentials.identify(req.accessKeyId);
       return {
-        UserId:
-          caller.kind === 'role-session'
-            ? `${caller.session.roleId}:${caller.session.sessionName}`
-            : caller.accountId,
+        UserId: callerUserId(caller),
         Account: caller.accountId,
         Arn: callerArn(caller),
       };

@@ -8,6 +8,7 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFindingsAdapter } from '../../../src/aws/securityhub.ts';
 import { type LocalCloud, startLocalCloud } from '../../../src/local/cloud/server.ts';
 import { clientOptions } from './support.ts';
 
@@ -117,6 +118,71 @@ describe('local cloud: Security Hub through the AWS SDK', () => {
       Text: 'MFA enrolment required',
       UpdatedBy: 'mfa-remediation',
     });
+  });
+
+  it('refuses what AWS refuses: more than 20 values for one attribute, more than 10 attributes', async () => {
+    // Prepare: 21 Ids (the worker verifies findings 20 at a time), and 11 attributes.
+    const ids = Array.from({ length: 21 }, (_, i) => ({
+      Value: finding(`user${i}`, i % 3 === 0 ? 'IAM.19' : 'IAM.5').Id!,
+      Comparison: 'EQUALS' as const,
+    }));
+    const attributes = Object.fromEntries(
+      [
+        'Id',
+        'ProductArn',
+        'AwsAccountId',
+        'GeneratorId',
+        'Region',
+        'Title',
+        'Description',
+        'ProductName',
+        'CompanyName',
+        'SeverityLabel',
+        'RecordState',
+      ].map((field) => [field, [{ Value: 'x', Comparison: 'NOT_EQUALS' as const }]]),
+    );
+    // Act
+    const twenty = await hub.send(new GetFindingsCommand({ Filters: { Id: ids.slice(0, 20) } }));
+    const tooManyValues = await hub
+      .send(new GetFindingsCommand({ Filters: { Id: ids } }))
+      .catch((e: unknown) => e);
+    const ten = await hub.send(
+      new GetFindingsCommand({ Filters: Object.fromEntries(Object.entries(attributes).slice(0, 10)) }),
+    );
+    const tooManyAttributes = await hub
+      .send(new GetFindingsCommand({ Filters: attributes }))
+      .catch((e: unknown) => e);
+    // Assess: the limits themselves pass; one more is InvalidInputException (400) naming what was too many.
+    expect(twenty.Findings).toHaveLength(12);
+    expect(ten.Findings?.length).toBeGreaterThan(0);
+    expect(tooManyValues).toBeInstanceOf(InvalidInputException);
+    expect((tooManyValues as InvalidInputException).$metadata.httpStatusCode).toBe(400);
+    expect((tooManyValues as InvalidInputException).message).toBe(
+      "Invalid parameter 'Filters'. data.Id should NOT have more than 20 items (got 21)",
+    );
+    expect(tooManyAttributes).toBeInstanceOf(InvalidInputException);
+    expect((tooManyAttributes as InvalidInputException).message).toContain(
+      'should NOT have more than 10 properties',
+    );
+  });
+
+  it("the worker's adapter verifies more findings than one filter may name, in calls within the limit", async () => {
+    // Prepare: 45 findings of one product (the 12 of the suite's set-up among them, plus 33 more).
+    const more = Array.from({ length: 33 }, (_, i) => finding(`bulk${i}`));
+    await hub.send(new BatchImportFindingsCommand({ Findings: more }));
+    const all = [
+      ...Array.from({ length: 12 }, (_, i) => finding(`user${i}`, i % 3 === 0 ? 'IAM.19' : 'IAM.5')),
+      ...more,
+    ];
+    const before = cloud.stats().requests['securityhub:GetFindings'] ?? 0;
+    const adapter = createFindingsAdapter(() => hub);
+    // Act
+    const facts = await adapter.describe(
+      all.map((f) => ({ generation: 'asff' as const, id: f.Id!, productArn: PRODUCT, region: 'us-east-1' })),
+    );
+    // Assess: every finding confirmed, in ceil(45 / 20) = 3 GetFindings, none refused.
+    expect(facts.size).toBe(45);
+    expect((cloud.stats().requests['securityhub:GetFindings'] ?? 0) - before).toBe(3);
   });
 
   it('raises InvalidInputException for invalid input', async () => {

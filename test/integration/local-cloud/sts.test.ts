@@ -350,4 +350,65 @@ describe('local cloud: STS through the AWS SDK', () => {
     expect(identity.Account).toBe(DEFAULT_ACCOUNT);
     session.destroy();
   });
+
+  it("identifies an IAM user's own access key as that user, in the user's account (as AWS does)", async () => {
+    // Prepare: a user with a path in a member account, and its long-term key.
+    cloud.seed({ accountId: MEMBER, users: [{ userName: 'Alice', path: '/engineering/', accessKeys: 1 }] });
+    const alice = cloud.iam.getUser(MEMBER, 'Alice');
+    const keyId = alice?.accessKeys[0]?.accessKeyId ?? '';
+    const own = clientOptions(cloud, { credentials: { accessKeyId: keyId, secretAccessKey: 'any' } });
+    const aliceSts = new STSClient(own);
+    const aliceIam = new IAMClient(own);
+
+    // Act
+    const identity = await aliceSts.send(new GetCallerIdentityCommand({}));
+    const { User } = await aliceIam.send(new GetUserCommand({}));
+
+    // Assess: GetCallerIdentity's documented answer for a user; IAM calls without UserName act on the caller.
+    expect(identity).toMatchObject({
+      Account: MEMBER,
+      Arn: `arn:aws:iam::${MEMBER}:user/engineering/Alice`,
+      UserId: alice?.userId,
+    });
+    expect(identity.UserId).toMatch(/^AIDA[A-Z0-9]+$/);
+    expect(User).toMatchObject({ UserName: 'Alice', Arn: identity.Arn });
+    aliceSts.destroy();
+    aliceIam.destroy();
+  });
+
+  it('lets a trust policy name an IAM user: only that user (aws:PrincipalType User) may assume the role', async () => {
+    // Prepare
+    cloud.seed({
+      users: [
+        { userName: 'ops', accessKeys: 1 },
+        { userName: 'dev', accessKeys: 1 },
+      ],
+    });
+    const keyOf = (name: string) =>
+      cloud.iam.getUser(DEFAULT_ACCOUNT, name)?.accessKeys[0]?.accessKeyId ?? '';
+    const stsOf = (name: string) =>
+      new STSClient(
+        clientOptions(cloud, { credentials: { accessKeyId: keyOf(name), secretAccessKey: 'any' } }),
+      );
+    await createRole(
+      'OpsRole',
+      { AWS: `arn:aws:iam::${DEFAULT_ACCOUNT}:user/ops` },
+      { condition: { StringEquals: { 'aws:PrincipalType': 'User' } } },
+    );
+    const ops = stsOf('ops');
+    const dev = stsOf('dev');
+
+    // Act
+    const assumed = await assume(DEFAULT_ACCOUNT, { roleName: 'OpsRole' }, ops);
+    const refused = await failure(assume(DEFAULT_ACCOUNT, { roleName: 'OpsRole' }, dev));
+
+    // Assess
+    expect(assumed.AssumedRoleUser?.Arn).toBe(
+      `arn:aws:sts::${DEFAULT_ACCOUNT}:assumed-role/OpsRole/mfa-remediation`,
+    );
+    expect(refused.name).toBe('AccessDenied');
+    expect(refused.message).toContain(`User: arn:aws:iam::${DEFAULT_ACCOUNT}:user/dev is not authorized`);
+    ops.destroy();
+    dev.destroy();
+  });
 });
