@@ -9,6 +9,7 @@ import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
+  SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { ClientOptions } from '../aws/clients.ts';
@@ -79,6 +80,20 @@ export async function provisionPipeline(
       MAX_RECEIVE_COUNT: String(maxReceiveCount),
     },
   };
+}
+
+/** Sends the bodies to a queue in order, ten a SendMessageBatch call; throws if SQS refuses any. */
+export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: readonly string[]): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 10) {
+    const { Failed = [] } = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: bodies.slice(i, i + 10).map((MessageBody, index) => ({ Id: String(index), MessageBody })),
+      }),
+    );
+    if (Failed.length > 0)
+      throw new Error(`SendMessageBatch refused ${Failed.length} message(s): ${Failed[0]?.Code}`);
+  }
 }
 
 /** Receives and deletes every visible message of a queue; returns the bodies in arrival order. */

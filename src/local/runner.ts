@@ -6,7 +6,7 @@
  */
 import { AttachUserPolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { ClientOptions } from '../aws/clients.ts';
 import { guardPolicyArn, type Outcome, type OutcomeName } from '../core/model.ts';
 import type { Logger } from '../logger.ts';
@@ -18,7 +18,7 @@ import { type DemoMail, demoMail, demoNotifyEnv, writeDemoReport } from './demo-
 import { makeConfigEvent, makeFinding, makeSecurityHubEvent } from './findings.ts';
 import { makeOcsfEvent, makeOcsfFinding } from './findings-ocsf.ts';
 import { DEMO_EXTERNAL_ID, deployLocalOrganisation, memberAdmin } from './member-role.ts';
-import { drainOutcomes, drainQueue, provisionPipeline } from './pipeline.ts';
+import { drainOutcomes, drainQueue, provisionPipeline, sendBodies } from './pipeline.ts';
 
 export interface LocalRunOptions {
   readonly users?: number;
@@ -128,14 +128,7 @@ async function sendFindings(
     );
   }
   bodies.push('{"type":"mfa-missing","accountId":"not-an-account","userName":"mallory","source":"manual"}');
-  for (let i = 0; i < bodies.length; i += 10) {
-    await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: bodies.slice(i, i + 10).map((body, index) => ({ Id: String(index), MessageBody: body })),
-      }),
-    );
-  }
+  await sendBodies(sqs, queueUrl, bodies);
   return bodies.length;
 }
 

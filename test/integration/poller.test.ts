@@ -5,13 +5,18 @@
  * records, and on stop hands back what it had not started. One IAM user is made slow by wrapping the
  * account's IAM port (the queue, the topic and every other call are the cloud's own).
  */
-import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientOptions } from '../../src/aws/clients.ts';
 import type { AccountAccess, IamPort } from '../../src/core/ports.ts';
 import { type LocalCloud, startLocalCloud } from '../../src/local/cloud/server.ts';
 import { makeTask } from '../../src/local/findings.ts';
-import { drainOutcomes, type LocalPipeline, provisionPipeline } from '../../src/local/pipeline.ts';
+import {
+  drainOutcomes,
+  type LocalPipeline,
+  provisionPipeline,
+  sendBodies,
+} from '../../src/local/pipeline.ts';
 import { createRuntime } from '../../src/runtime.ts';
 import { createPoller, type PollerOptions } from '../../src/worker/poller.ts';
 import { captureLogger } from '../helpers/deps.ts';
@@ -71,17 +76,12 @@ function slowUser(
   };
 }
 
-async function send(pipeline: LocalPipeline, bodies: readonly unknown[]): Promise<void> {
-  for (let i = 0; i < bodies.length; i += 10) {
-    await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: pipeline.queueUrl,
-        Entries: bodies
-          .slice(i, i + 10)
-          .map((body, index) => ({ Id: String(index), MessageBody: JSON.stringify(body) })),
-      }),
-    );
-  }
+function send(pipeline: LocalPipeline, bodies: readonly unknown[]): Promise<void> {
+  return sendBodies(
+    sqs,
+    pipeline.queueUrl,
+    bodies.map((body) => JSON.stringify(body)),
+  );
 }
 
 async function depth(queueUrl: string) {

@@ -13,11 +13,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardPolicyArn, type Outcome, TAGS } from '../../src/core/model.ts';
 import { createPrng } from '../../src/local/cloud/faults.ts';
 import { makeFinding, makeSecurityHubEvent } from '../../src/local/findings.ts';
+import { sendBodies } from '../../src/local/pipeline.ts';
 import { successfulIamWrites } from '../helpers/reliability-checks.ts';
 import { MAIN_ACCOUNT, MEMBER_ACCOUNT } from '../helpers/reliability-population.ts';
 import {
@@ -162,16 +162,7 @@ describe('two workers, duplicate findings', () => {
         );
       }
       hub.destroy();
-      for (let i = 0; i < bodies.length; i += 10) {
-        await sqs.send(
-          new SendMessageBatchCommand({
-            QueueUrl: pipeline.queueUrl,
-            Entries: bodies
-              .slice(i, i + 10)
-              .map((MessageBody, index) => ({ Id: String(index), MessageBody })),
-          }),
-        );
-      }
+      await sendBodies(sqs, pipeline.queueUrl, bodies);
 
       // Act: two workers at once; then, should anything have been retried, both again after its backoff.
       let rounds = 0;
