@@ -185,7 +185,8 @@ export function createPoller(options: PollerOptions): Poller {
       const deleteLingerMs = Math.min(lingerMs, DELETE_LINGER_MS);
       log.info({ queueUrl, visibilityTimeout: visibilitySeconds, concurrency }, 'worker_started');
 
-      const dispatcher = createDispatcher(deps, { concurrency, log, lingerMs });
+      // A freed slot is room for more: refill then, not once its record's shared calls are done.
+      const dispatcher = createDispatcher(deps, { concurrency, log, lingerMs, onSlotFree: () => wake() });
       const idle = () => dispatcher.running === 0;
       const leases = createLeases({ queue, visibilitySeconds, log });
       const deletes = createCoalescer<QueueEntry, boolean>({

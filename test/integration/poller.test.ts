@@ -44,13 +44,21 @@ afterEach(() => {
   cloud.setLatency(0);
 });
 
-/** IAM calls about one user take `delayMs` each; every call's start and end is logged, by user. */
+/**
+ * IAM calls about one user take `delayMs` each; every call's start and end is logged, by user (and in `at`,
+ * when each first happened).
+ */
 function slowUser(
   accounts: AccountAccess,
   userName: string,
   delayMs: number,
   events: string[],
+  at?: Map<string, number>,
 ): AccountAccess {
+  const log = (event: string) => {
+    events.push(event);
+    if (at && !at.has(event)) at.set(event, Date.now());
+  };
   return {
     selfAccountId: () => accounts.selfAccountId(),
     async forAccount(accountId) {
@@ -61,12 +69,12 @@ function slowUser(
           if (typeof value !== 'function') return value;
           return async (...args: unknown[]) => {
             const user = typeof args[0] === 'string' ? args[0] : '';
-            events.push(`start ${user} ${String(property)}`);
+            log(`start ${user} ${String(property)}`);
             if (user === userName) await new Promise((resolve) => setTimeout(resolve, delayMs));
             try {
               return await value.apply(target, args);
             } finally {
-              events.push(`end ${user} ${String(property)}`);
+              log(`end ${user} ${String(property)}`);
             }
           };
         },
@@ -99,7 +107,11 @@ async function depth(queueUrl: string) {
 
 function worker(
   pipeline: LocalPipeline,
-  options: { slow?: { userName: string; delayMs: number }; events?: string[] } & Partial<PollerOptions> = {},
+  options: {
+    slow?: { userName: string; delayMs: number };
+    events?: string[];
+    at?: Map<string, number>;
+  } & Partial<PollerOptions> = {},
 ) {
   const { log, lines } = captureLogger();
   const runtime = createRuntime({
@@ -111,7 +123,13 @@ function worker(
   const deps = options.slow
     ? {
         ...base,
-        accounts: slowUser(base.accounts, options.slow.userName, options.slow.delayMs, options.events ?? []),
+        accounts: slowUser(
+          base.accounts,
+          options.slow.userName,
+          options.slow.delayMs,
+          options.events ?? [],
+          options.at,
+        ),
       }
     : base;
   const poller = createPoller({
@@ -159,6 +177,32 @@ describe('poller', () => {
     // Outcomes and deletes of records that finished close together shared calls.
     expect(cloud.stats().requests['sns:PublishBatch']).toBeLessThan(15);
     expect(cloud.stats().requests['sqs:DeleteMessageBatch']).toBeLessThan(15);
+  });
+
+  it('receives again as soon as a slot is free, not once the record that freed it is acknowledged', async () => {
+    // Prepare: two slots; `slow` holds one for seconds, `quick` frees the other at once, and the shared
+    // calls of `quick` (its finding update and outcome) may wait 3 s for company while `slow` works.
+    const pipeline = await provisionPipeline(clientOptions, { prefix: 'refill' });
+    const users = ['slow', 'quick', 'next'];
+    cloud.seed({ accountId: ACCOUNT, users: users.map((userName) => ({ userName, consolePassword: true })) });
+    await send(pipeline, users.map(missing));
+    const at = new Map<string, number>();
+    const { poller } = worker(pipeline, {
+      slow: { userName: 'slow', delayMs: 700 },
+      at,
+      concurrency: 2,
+      lingerMs: 3000,
+    });
+
+    // Act
+    const stats = await poller.run();
+
+    // Assess: `next` started within a second of `quick` freeing its slot, long before the 3 s linger.
+    expect(stats).toMatchObject({ received: 3, acknowledged: 3 });
+    const quickDone = at.get('end quick attachUserPolicy') ?? Number.NaN;
+    const nextStart = at.get('start next listMfaDevices') ?? Number.NaN;
+    expect(nextStart - quickDone).toBeLessThan(1000);
+    expect(nextStart).toBeLessThan(at.get('end slow attachUserPolicy') ?? Number.NaN);
   });
 
   it("keeps a user's records in order across receives: the second starts only once the first has ended", async () => {

@@ -34,6 +34,11 @@ export interface DispatcherOptions {
   readonly log: Logger;
   /** How long an outcome or finding update waits for others to share its call; see `shared-calls.ts`. */
   readonly lingerMs?: number;
+  /**
+   * Called whenever a record gives its slot back (its IAM work done; its shared calls may still be pending):
+   * the poller receives more then, rather than once the record is acknowledged, up to a linger later.
+   */
+  readonly onSlotFree?: () => void;
 }
 
 /** What became of one record. */
@@ -113,7 +118,10 @@ export function createDispatcher(deps: ProcessorDeps, options: DispatcherOptions
         log,
         items: context.items,
         lookups: context.lookups,
-        onWorkDone: context.release,
+        onWorkDone: () => {
+          context.release();
+          options.onSlotFree?.();
+        },
         ...(deadline === undefined ? {} : { deadline }),
       });
       return { status: 'done', result };
@@ -154,8 +162,9 @@ export function createDispatcher(deps: ProcessorDeps, options: DispatcherOptions
         const parsed = records.map((r) =>
           parseMessage(r.body, { allowedAccounts, messageId: r.continues ?? r.messageId }),
         );
-        // Every record's claims are checked with AWS before any of them runs: one bulk read for them all.
-        const lookups = createClaimLookups(deps);
+        // Every record's claims are checked with AWS before any of them runs: one bulk read for them all,
+        // through the shared port, so that the reads of receives landing together share GetFindings calls.
+        const lookups = createClaimLookups(recordDeps);
         const prefetched = lookups.prefetch(parsed.flat());
         records.forEach((record, index) => {
           const items = parsed[index] ?? [];
