@@ -619,6 +619,26 @@ describe('packaged template: stack parameters', () => {
     }
   });
 
+  it('takes every IANA zone name the worker takes for notifyTimeZone, and refuses others', () => {
+    const definition = template.Parameters?.NotifyTimeZone ?? {};
+    for (const zone of [
+      'UTC',
+      'GMT',
+      'EST5EDT',
+      'Europe/Berlin',
+      'America/Argentina/Buenos_Aires',
+      'Etc/GMT+5',
+    ]) {
+      expect(() => new Intl.DateTimeFormat('en-GB', { timeZone: zone }), zone).not.toThrow();
+      expect(parameterError('NotifyTimeZone', definition, zone), zone).toBeUndefined();
+    }
+    for (const zone of ['Europe Berlin', '/Berlin', 'Europe/Berlin;rm']) {
+      expect(parameterError('NotifyTimeZone', definition, zone), zone).toMatch(
+        /^Parameter 'NotifyTimeZone' must/,
+      );
+    }
+  });
+
   it('refuses bad values at deploy time, naming the parameter: mode=bogus, gracePeriodHours=-1, and more', () => {
     const bad: Record<string, [string, string]> = {
       mode: ['Mode', 'bogus'],
