@@ -18,6 +18,7 @@ import { asCloudFormation } from '../src/policies/cloudformation.ts';
 import { dashboardCloudFormation } from '../src/policies/dashboard.ts';
 import {
   CONFIG_COMPLIANCE_PATTERN,
+  SECURITY_HUB_CUSTOM_ACTION_PATTERN,
   SECURITY_HUB_FINDINGS_PATTERN,
   SECURITY_HUB_V2_FINDINGS_PATTERN,
 } from '../src/policies/event-patterns.ts';
@@ -55,6 +56,7 @@ export const JSON_FILES: Readonly<Record<string, unknown>> = {
   'deploy/securityhub-findings-pattern.json': SECURITY_HUB_FINDINGS_PATTERN,
   'deploy/securityhub-v2-findings-pattern.json': SECURITY_HUB_V2_FINDINGS_PATTERN,
   'deploy/config-compliance-pattern.json': CONFIG_COMPLIANCE_PATTERN,
+  'deploy/securityhub-custom-action-pattern.json': SECURITY_HUB_CUSTOM_ACTION_PATTERN,
   'deploy/notify-permissions.json': NOTIFY_POLICY,
   'deploy/dashboard.json': dashboardCloudFormation(),
 };

@@ -191,6 +191,31 @@ function timeZone(env: Env, name: string): string {
   return value;
 }
 
+/** STS's rule for `ExternalId` (AssumeRole): 2-1224 characters of `[\w+=,.@:/-]`. */
+function externalId(env: Env, name: string): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  if (!/^[\w+=,.@:/-]{2,1224}$/.test(value)) {
+    throw new ConfigError(name, 'must be 2-1224 letters, digits or _+=,.@:/- (an STS external id)');
+  }
+  return value;
+}
+
+/** What Secrets Manager takes as `KmsKeyId`: a key id, a key ARN, an alias name or an alias ARN. */
+function kmsKey(env: Env, name: string): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  const id = '(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})';
+  const alias = 'alias/[\\w/-]{1,250}';
+  const pattern = new RegExp(
+    `^(?:${id}|${alias}|arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:(?:key/[\\w-]{1,128}|${alias}))$`,
+  );
+  if (!pattern.test(value)) {
+    throw new ConfigError(name, `"${value}" is not a KMS key id, key ARN, alias name or alias ARN`);
+  }
+  return value;
+}
+
 function notifyConfig(env: Env): NotifyConfig {
   const from = emailAddress(env, 'NOTIFY_FROM');
   return {
@@ -225,12 +250,12 @@ export function loadConfig(env: Env = process.env, options: { requireTopic?: boo
     custodialUsers: userPatterns(env, 'CUSTODIAL_USERS'),
     allowedAccounts: allowedAccounts(env),
     memberRoleName: roleName,
-    memberRoleExternalId: read(env, 'MEMBER_ROLE_EXTERNAL_ID'),
+    memberRoleExternalId: externalId(env, 'MEMBER_ROLE_EXTERNAL_ID'),
     securityHubUpdates: bool(env, 'SECURITY_HUB_UPDATES', true),
     maxReceiveCount: number(env, 'MAX_RECEIVE_COUNT', 8, { min: 1, max: 1000, integer: true }),
     dryRun: bool(env, 'DRY_RUN', false),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    escrowKmsKeyId: read(env, 'ESCROW_KMS_KEY_ID'),
+    escrowKmsKeyId: kmsKey(env, 'ESCROW_KMS_KEY_ID'),
     notify: notifyConfig(env),
   };
 }

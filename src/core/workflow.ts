@@ -157,12 +157,10 @@ async function remediate(
     const why = config.dryRun ? 'dry run' : 'notify mode';
     actions.record('tag-user', 'skipped', why);
     actions.record('attach-guard-policy', 'skipped', why);
-    if (escalate)
-      actions.record(
-        config.escalation === 'disable-console' ? 'delete-login-profile' : 'deactivate-access-keys',
-        'skipped',
-        why,
-      );
+    // Every step the escalation would take, as enforce mode would list them.
+    if (escalate) actions.record('delete-login-profile', 'skipped', why);
+    if (escalate && config.escalation === 'disable-console-and-keys')
+      actions.record('deactivate-access-keys', 'skipped', why);
     if (work.finding && config.securityHubUpdates) actions.record('update-finding', 'skipped', why);
     skipNotification(actions, deps);
     return done({ outcome: 'enrollment-required', deadline, reason });

@@ -81,6 +81,19 @@ export const SECURITY_HUB_V2_FINDINGS_PATTERN = {
 } as const;
 
 /**
+ * "Security Hub Findings - Custom Action" of the stack's own custom action (`resources` is the action target's
+ * ARN, filled in by the stack): an operator selects findings in the Security Hub CSPM console and chooses
+ * the action. Whatever findings were selected, the worker decides per finding (an unrelated control is
+ * `ignored`), and verifies each with Security Hub before changing anything (docs/reference.md: Claims and
+ * verification). Custom actions exist only in Security Hub CSPM; the OCSF generation has none.
+ */
+export const SECURITY_HUB_CUSTOM_ACTION_PATTERN = {
+  source: ['aws.securityhub'],
+  'detail-type': ['Security Hub Findings - Custom Action'],
+  resources: [{ Ref: 'SecurityHubCustomAction' }],
+} as const;
+
+/**
  * AWS Config managed rules on IAM user MFA, whatever prefix Security Hub or a conformance pack gave them:
  * `iam-user-mfa-enabled` (IAM.19) and `mfa-enabled-for-iam-console-access` (IAM.5).
  */

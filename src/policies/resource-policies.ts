@@ -47,6 +47,13 @@ export const STACK_RULES: readonly CfnValue[] = [
       ref('AWS::NoValue'),
     ],
   },
+  {
+    'Fn::If': [
+      CENTRAL_CONDITIONS.customActionEnabled,
+      getAtt(CENTRAL_RESOURCES.securityHubCustomActionRule),
+      ref('AWS::NoValue'),
+    ],
+  },
 ];
 
 /** The stack's own function roles, and the configured submitters when there are any. */

@@ -65,6 +65,7 @@ export const CENTRAL_CONDITIONS = {
   hasKmsKey: 'HasKmsKey',
   configRuleEnabled: 'ConfigRuleEnabled',
   securityHubV2RuleEnabled: 'SecurityHubV2RuleEnabled',
+  customActionEnabled: 'CustomActionEnabled',
 } as const;
 
 /** Logical IDs of the central stack's resources (serverless.yml) that the central document refers to. */
@@ -80,6 +81,7 @@ export const CENTRAL_RESOURCES = {
   securityHubFindingsRule: 'SecurityHubFindingsRule',
   securityHubV2FindingsRule: 'SecurityHubV2FindingsRule',
   configComplianceRule: 'ConfigComplianceRule',
+  securityHubCustomActionRule: 'SecurityHubCustomActionRule',
 } as const;
 
 const sub = (template: string) => ({ 'Fn::Sub': template }) as const;

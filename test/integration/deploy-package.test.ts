@@ -9,12 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GUARD_POLICY_CLOUDFORMATION, ROOT } from '../../scripts/render-policies.ts';
+import { EVENT_TYPES } from '../../src/core/asff.ts';
 import { METRICS, METRICS_NAMESPACE } from '../../src/core/metrics/names.ts';
 import { NAMES } from '../../src/core/model.ts';
 import { createEvaluator, parameterError, type Template } from '../../src/local/cloudformation.ts';
 import { DASHBOARD_RESOURCES } from '../../src/policies/dashboard.ts';
 import {
   CONFIG_COMPLIANCE_PATTERN,
+  SECURITY_HUB_CUSTOM_ACTION_PATTERN,
   SECURITY_HUB_FINDINGS_PATTERN,
   SECURITY_HUB_V2_FINDINGS_PATTERN,
 } from '../../src/policies/event-patterns.ts';
@@ -264,6 +266,46 @@ describe('packaged template: queues, topic, rules, alarm', () => {
     expect(evaluator.condition('ConfigRuleEnabled')).toBe(false);
     expect(rule.Properties.EventPattern).toEqual(CONFIG_COMPLIANCE_PATTERN);
     expect(rule.Properties.Targets[0].Arn).toEqual(getAtt('RemediationQueue'));
+  });
+
+  it('has the optional Security Hub custom action, off by default, whose findings its own rule may send', () => {
+    expect(evaluator.condition('CustomActionEnabled')).toBe(false);
+    const off = createEvaluator(template).resources();
+    expect(off.SecurityHubCustomAction).toBeUndefined();
+    expect(off.SecurityHubCustomActionRule).toBeUndefined();
+
+    const on = createEvaluator(template, { parameters: { CustomActionEnabled: 'true' } });
+    const resources = on.resources();
+    const action: Json = resources.SecurityHubCustomAction;
+    expect(action?.Type).toBe('AWS::SecurityHub::ActionTarget');
+    // Security Hub's limits: a name under 20 characters, an id of at most 20 alphanumerics.
+    expect(action?.Properties.Name.length).toBeLessThan(20);
+    expect(action?.Properties.Id).toMatch(/^[A-Za-z0-9]{1,20}$/);
+    expect(resources.SecurityHubCustomActionRule).toBeDefined();
+    const rule: Json = resource('SecurityHubCustomActionRule').Properties;
+    expect(rule.EventPattern).toEqual(SECURITY_HUB_CUSTOM_ACTION_PATTERN);
+    // The detail-type intake recognises, and only the stack's own action (a rule for any custom action would
+    // deliver whatever another tool's action sends).
+    expect(rule.EventPattern['detail-type']).toEqual([EVENT_TYPES.customAction]);
+    expect(rule.EventPattern.resources).toEqual([{ Ref: 'SecurityHubCustomAction' }]);
+    expect(rule.Targets).toEqual([
+      expect.objectContaining({
+        Arn: getAtt('RemediationQueue'),
+        DeadLetterConfig: { Arn: getAtt('DeadLetterQueue') },
+      }),
+    ]);
+    // The queue policy lets this rule send, and the Deny no longer refuses it.
+    const policy = on.evaluate(resource('QueuePolicy').Properties.PolicyDocument) as { Statement: Json[] };
+    const ruleArn = '<GetAtt:SecurityHubCustomActionRule.Arn>';
+    const allow = policy.Statement.find((s) => s.Sid === 'FindingsRulesOnly');
+    expect(allow?.Condition.ArnEquals['aws:SourceArn']).toContain(ruleArn);
+    const deny = policy.Statement.find((s) => s.Sid === 'DenyEveryOtherSender');
+    expect(deny?.Condition.ArnNotEquals['aws:SourceArn']).toContain(ruleArn);
+    const outputs: Json = template.Outputs;
+    expect(outputs.CustomActionArn).toMatchObject({
+      Condition: 'CustomActionEnabled',
+      Value: { Ref: 'SecurityHubCustomAction' },
+    });
   });
 
   it('alarms on dead-letter depth to the outcome topic', () => {
@@ -574,6 +616,26 @@ describe('packaged template: stack parameters', () => {
         (definition.MinValue !== undefined && definition.MaxValue !== undefined);
       expect(constrained, name).toBe(true);
       expect(parameterError(name, definition, definition.Default), name).toBeUndefined();
+    }
+  });
+
+  it('takes every IANA zone name the worker takes for notifyTimeZone, and refuses others', () => {
+    const definition = template.Parameters?.NotifyTimeZone ?? {};
+    for (const zone of [
+      'UTC',
+      'GMT',
+      'EST5EDT',
+      'Europe/Berlin',
+      'America/Argentina/Buenos_Aires',
+      'Etc/GMT+5',
+    ]) {
+      expect(() => new Intl.DateTimeFormat('en-GB', { timeZone: zone }), zone).not.toThrow();
+      expect(parameterError('NotifyTimeZone', definition, zone), zone).toBeUndefined();
+    }
+    for (const zone of ['Europe Berlin', '/Berlin', 'Europe/Berlin;rm']) {
+      expect(parameterError('NotifyTimeZone', definition, zone), zone).toMatch(
+        /^Parameter 'NotifyTimeZone' must/,
+      );
     }
   });
 

@@ -22,6 +22,7 @@ const arn = {
   findingsRule: `arn:aws:events:us-east-1:${ACCOUNT}:rule/mfa-remediation-dev-findings`,
   findingsV2Rule: `arn:aws:events:us-east-1:${ACCOUNT}:rule/mfa-remediation-dev-findings-v2`,
   configRule: `arn:aws:events:us-east-1:${ACCOUNT}:rule/mfa-remediation-dev-config-compliance`,
+  customActionRule: `arn:aws:events:us-east-1:${ACCOUNT}:rule/mfa-remediation-dev-custom-action`,
   workerRole: `arn:aws:iam::${ACCOUNT}:role/mfa-remediation-dev-us-east-1-worker`,
   sweepRole: `arn:aws:iam::${ACCOUNT}:role/mfa-remediation-dev-SweepRole-ABCDEF`,
   portal: `arn:aws:iam::${ACCOUNT}:role/mfa-portal`,
@@ -35,6 +36,7 @@ const ATTRIBUTES = {
   'SecurityHubFindingsRule.Arn': arn.findingsRule,
   'SecurityHubV2FindingsRule.Arn': arn.findingsV2Rule,
   'ConfigComplianceRule.Arn': arn.configRule,
+  'SecurityHubCustomActionRule.Arn': arn.customActionRule,
   'WorkerRole.Arn': arn.workerRole,
   'SweepRole.Arn': arn.sweepRole,
   'MessageKey.Arn': `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
@@ -152,6 +154,17 @@ describe('remediation queue policy: who can send', () => {
     expect(await send(queuePolicy, arn.deadLetterQueue, events(strangersV2Rule))).not.toBe('Allowed');
     expect(await send(withoutV2, arn.queue, events(arn.findingsV2Rule))).not.toBe('Allowed');
     expect(await send(withoutV2, arn.queue, events(arn.findingsRule))).toBe('Allowed');
+  });
+
+  it('allows the custom action’s rule only while customActionEnabled is on; outsiders stay denied', async () => {
+    const off = stack().queuePolicy;
+    const on = stack({ CustomActionEnabled: 'true' }).queuePolicy;
+    expect(await send(off, arn.queue, events(arn.customActionRule))).not.toBe('Allowed');
+    expect(await send(on, arn.queue, events(arn.customActionRule))).toBe('Allowed');
+    expect(await send(on, arn.deadLetterQueue, events(arn.customActionRule))).toBe('Allowed');
+    expect(await send(on, arn.queue, role(arn.attacker, SEND_ANYWHERE))).toBe('ExplicitlyDenied');
+    const otherRule = `arn:aws:events:us-east-1:${ACCOUNT}:rule/any-custom-action`;
+    expect(await send(on, arn.queue, events(otherRule))).not.toBe('Allowed');
   });
 
   it('allows the stack’s own functions: the worker to both queues, the sweep to the queue only', async () => {

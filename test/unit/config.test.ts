@@ -74,9 +74,33 @@ describe('loadConfig', () => {
     [{ OUTCOME_TOPIC_ARN: TOPIC, EXEMPT_USERS: 'a b' }, 'EXEMPT_USERS'],
     [{ OUTCOME_TOPIC_ARN: TOPIC, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ OUTCOME_TOPIC_ARN: TOPIC, DEAD_LETTER_QUEUE_URL: 'not a url' }, 'DEAD_LETTER_QUEUE_URL'],
+    [{ OUTCOME_TOPIC_ARN: TOPIC, MEMBER_ROLE_EXTERNAL_ID: 'x' }, 'MEMBER_ROLE_EXTERNAL_ID: must be 2-1224'],
+    [{ OUTCOME_TOPIC_ARN: TOPIC, MEMBER_ROLE_EXTERNAL_ID: 'has space' }, 'MEMBER_ROLE_EXTERNAL_ID'],
+    [
+      { OUTCOME_TOPIC_ARN: TOPIC, ESCROW_KMS_KEY_ID: 'my key' },
+      'ESCROW_KMS_KEY_ID: "my key" is not a KMS key',
+    ],
+    [{ OUTCOME_TOPIC_ARN: TOPIC, ESCROW_KMS_KEY_ID: 'arn:aws:s3:::bucket' }, 'ESCROW_KMS_KEY_ID'],
   ])('rejects %o naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it.each([
+    '1234abcd-12ab-34cd-56ef-1234567890ab',
+    'mrk-1234abcd12ab34cd56ef1234567890ab',
+    'alias/mfa-remediation/escrow',
+    'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    'arn:aws-us-gov:kms:us-gov-west-1:111111111111:alias/escrow',
+  ])('accepts the KMS key %s for escrow, as Secrets Manager does', (key) => {
+    expect(loadConfig({ OUTCOME_TOPIC_ARN: TOPIC, ESCROW_KMS_KEY_ID: key }).escrowKmsKeyId).toBe(key);
+  });
+
+  it('accepts an STS external id', () => {
+    const id = 'org-1234:mfa_remediation/prod=A+B,c.d@e-f';
+    expect(loadConfig({ OUTCOME_TOPIC_ARN: TOPIC, MEMBER_ROLE_EXTERNAL_ID: id }).memberRoleExternalId).toBe(
+      id,
+    );
   });
 
   it('accepts * for any account', () => {

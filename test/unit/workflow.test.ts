@@ -207,6 +207,10 @@ describe('enrolment workflow', () => {
       ['enrollment-required', true],
     ]);
     expect(outcomes.flatMap((o) => o.actions).every((a) => a.result === 'skipped')).toBe(true);
+    // Dave is past his deadline: the outcome lists every step the escalation would take.
+    expect(outcomes[2]?.actions.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['delete-login-profile', 'deactivate-access-keys']),
+    );
   });
 
   it.each([
