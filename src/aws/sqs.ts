@@ -165,7 +165,11 @@ export interface QueueEntry {
 /** The queue operations of a consumer that polls it (`mfa-remediation worker`). */
 export interface QueueConsumer {
   /** The queue's VisibilityTimeout attribute, seconds. */
-  visibilityTimeout(): Promise<number>;
+  /**
+   * The queue's VisibilityTimeout, and its redrive policy's `maxReceiveCount` when it has one
+   * (GetQueueAttributes).
+   */
+  settings(): Promise<{ visibilityTimeout: number; maxReceiveCount?: number }>;
   /**
    * ReceiveMessage of at most `max` (≤ 10) messages, waiting up to `waitSeconds` for one (a long poll).
    * Resolves with nothing when `signal` aborts it.
@@ -177,6 +181,17 @@ export interface QueueConsumer {
   changeVisibilityBatch(entries: readonly QueueEntry[]): Promise<boolean[]>;
 }
 
+/** `maxReceiveCount` of a queue's RedrivePolicy attribute (a JSON string), when it names one. */
+export function redriveMaxReceiveCount(policy: string | undefined): number | undefined {
+  if (!policy) return undefined;
+  try {
+    const count = Number((JSON.parse(policy) as { maxReceiveCount?: unknown }).maxReceiveCount);
+    return Number.isInteger(count) && count > 0 ? count : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createQueueConsumer(client: SQSClient, queueUrl: string): QueueConsumer {
   /** Answers per entry from a batch response: an entry is done when SQS lists it as successful. */
   const perEntry = (count: number, successful: readonly { Id?: string | undefined }[] | undefined) => {
@@ -184,13 +199,18 @@ export function createQueueConsumer(client: SQSClient, queueUrl: string): QueueC
     return Array.from({ length: count }, (_, index) => ok.has(String(index)));
   };
   return {
-    async visibilityTimeout() {
+    async settings() {
       const response = await call('sqs', 'GetQueueAttributes', () =>
         client.send(
-          new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['VisibilityTimeout'] }),
+          new GetQueueAttributesCommand({
+            QueueUrl: queueUrl,
+            AttributeNames: ['VisibilityTimeout', 'RedrivePolicy'],
+          }),
         ),
       );
-      return Number(response.Attributes?.VisibilityTimeout ?? 30);
+      const visibilityTimeout = Number(response.Attributes?.VisibilityTimeout ?? 30);
+      const maxReceiveCount = redriveMaxReceiveCount(response.Attributes?.RedrivePolicy);
+      return maxReceiveCount === undefined ? { visibilityTimeout } : { visibilityTimeout, maxReceiveCount };
     },
 
     async receive({ max, waitSeconds, signal }) {

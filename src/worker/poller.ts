@@ -35,12 +35,24 @@ import { SHARED_CALL_LINGER_MS } from '../core/dispatch/shared-calls.ts';
 import type { Outcome, OutcomeName } from '../core/model.ts';
 import type { OutcomePublisher } from '../core/ports.ts';
 import type { ProcessorDeps, RecordResult } from '../core/processor.ts';
-import { DependencyError, describeError } from '../errors.ts';
+import { ConfigError, DependencyError, describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { DEFAULT_CONCURRENCY } from './defaults.ts';
 import { createLeases } from './leases.ts';
 
 export { DEFAULT_CONCURRENCY } from './defaults.ts';
+
+/**
+ * The last receive is the one that publishes `failed` (docs/reference.md: Configuration): with a queue that
+ * dead-letters after a different count, records would fail early or reach the dead-letter queue unreported.
+ */
+function checkRedrive(queueCount: number | undefined, configured: number): void {
+  if (queueCount === undefined || queueCount === configured) return;
+  throw new ConfigError(
+    'MAX_RECEIVE_COUNT',
+    `is ${configured}, but the queue's redrive policy moves a message to the dead-letter queue after ${queueCount} receives; set them equal`,
+  );
+}
 
 /** How long a delete waits for company (DeleteMessageBatch, ten a call). */
 const DELETE_LINGER_MS = 50;
@@ -155,16 +167,18 @@ export function createPoller(options: PollerOptions): Poller {
       wake();
     },
     async run() {
-      let timeoutSeconds: number | undefined;
-      while (timeoutSeconds === undefined && !controller.signal.aborted) {
+      let settings: Awaited<ReturnType<typeof queue.settings>> | undefined;
+      while (settings === undefined && !controller.signal.aborted) {
         try {
-          timeoutSeconds = await queue.visibilityTimeout();
+          settings = await queue.settings();
         } catch (error) {
           if (!isUnreachable(error)) throw error;
           await backOff(error, 'GetQueueAttributes');
         }
       }
-      if (timeoutSeconds === undefined) return stats;
+      if (settings === undefined) return stats;
+      checkRedrive(settings.maxReceiveCount, deps.config.maxReceiveCount);
+      const timeoutSeconds = settings.visibilityTimeout;
       unreachableSince = undefined;
       failures = 0;
       const wait = options.waitTimeSeconds ?? (options.untilEmpty ? 1 : 20);

@@ -95,6 +95,20 @@ describe('worker --until-empty: exit status and progress', () => {
     expect(run.stats?.outcomes).toEqual({ failed: 1 });
   });
 
+  it('exits 2 before receiving anything when MAX_RECEIVE_COUNT differs from the queue’s redrive policy', async () => {
+    await harness.send([makeTask('verify', { accountId: ACCOUNT, userName: 'w-mismatch' })]);
+
+    const run = await worker([], { MAX_RECEIVE_COUNT: '3' });
+
+    expect(run.status, run.stderr).toBe(2);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(
+      /MAX_RECEIVE_COUNT: is 3, but the queue's redrive policy moves a message to the dead-letter queue after 8 receives/,
+    );
+    // Nothing was received, so the message's receives are untouched.
+    expect(harness.cloud.stats().requests['sqs:ReceiveMessage'] ?? 0).toBe(0);
+  });
+
   it('exits 1 with one line after a bounded time when SQS cannot be reached', async () => {
     const closed = 'http://127.0.0.1:9';
     const run = await runBinary(
