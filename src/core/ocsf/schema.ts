@@ -9,7 +9,7 @@
  * characters; CSPM control findings carry their ASFF `Id` as `finding_info.uid`) and resources the ASFF limit
  * of 32 per finding; AWS's own limits (12-digit account ids, IAM user names, region syntax) are exact.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AccountId } from '../model.ts';
 
 /** EventBridge `detail-type` of Security Hub's OCSF findings (AWS: "Each event sends a single finding"). */
