@@ -3,9 +3,9 @@
  * `sweep-account` task per account; the remediation worker sweeps each. Built once per container; a bad
  * `SWEEP_ACCOUNTS` or missing REMEDIATION_QUEUE_URL fails the init with one line naming the variable.
  */
-import { createRuntime } from '../src/runtime.ts';
+import { createSchedulerRuntime } from '../src/scheduler-runtime.ts';
 import { createSweepScheduler, type ScheduledEvent } from '../src/sweep-scheduler.ts';
 
-const scheduler = createSweepScheduler(createRuntime());
+const scheduler = createSweepScheduler(createSchedulerRuntime());
 
 export const handler = async (event: ScheduledEvent) => scheduler.run(event);

@@ -12,6 +12,11 @@ import { loadSweepTarget, type SweepTarget } from './core/sweep-target.ts';
 import { ConfigError, DependencyError } from './errors.ts';
 import type { Runtime } from './runtime.ts';
 
+/** What the scheduler uses of a runtime: the full one, or the lean one of `scheduler-runtime.ts`. */
+export type SchedulerRuntime = Pick<Runtime, 'config' | 'log' | 'clientOptions' | 'tasks'> & {
+  readonly accounts: Pick<Runtime['accounts'], 'selfAccountId'>;
+};
+
 /** What the scheduled handler returns (and logs). */
 export interface ScheduledSweepResult {
   readonly sweepId: string;
@@ -36,7 +41,7 @@ export interface SweepScheduler {
  * REMEDIATION_QUEUE_URL is unset (the fan-out has nowhere to put its tasks).
  */
 export function createSweepScheduler(
-  runtime: Runtime,
+  runtime: SchedulerRuntime,
   options: { env?: Env; organizations?: OrganizationPort } = {},
 ): SweepScheduler {
   const target = loadSweepTarget(options.env ?? process.env);

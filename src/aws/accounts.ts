@@ -79,13 +79,11 @@ export function createAssumedCredentials(
   };
 }
 
-export function createAccountAccess(options: AccountAccessOptions): AccountAccess {
+/** The caller's own account (GetCallerIdentity), asked once; a failed answer is asked again next time. */
+export function createSelfAccountId(sts: STSClient): () => Promise<string> {
   let self: Promise<string> | undefined;
-  const ports = new Map<string, AccountPorts>();
-  const credentialsFor = createAssumedCredentials(options);
-
-  const selfAccountId = () => {
-    self ??= call('sts', 'GetCallerIdentity', () => options.sts.send(new GetCallerIdentityCommand({}))).then(
+  return () => {
+    self ??= call('sts', 'GetCallerIdentity', () => sts.send(new GetCallerIdentityCommand({}))).then(
       (identity) => {
         if (!identity.Account) throw new Error('GetCallerIdentity returned no account');
         return identity.Account;
@@ -96,6 +94,12 @@ export function createAccountAccess(options: AccountAccessOptions): AccountAcces
     });
     return self;
   };
+}
+
+export function createAccountAccess(options: AccountAccessOptions): AccountAccess {
+  const ports = new Map<string, AccountPorts>();
+  const credentialsFor = createAssumedCredentials(options);
+  const selfAccountId = createSelfAccountId(options.sts);
 
   return {
     selfAccountId,

@@ -464,6 +464,25 @@ describe('packaged functions', () => {
     expect(localesBundled, "zod's German messages are in the bundle").toBe(false);
   });
 
+  it('the sweep function bundles only the clients its scheduler calls (STS, SQS, Organizations)', () => {
+    const read = (name: string) =>
+      readZip(readFileSync(join(OUTPUT, `${name}.zip`)))
+        .find((entry) => entry.name.endsWith('.mjs'))
+        ?.read()
+        .toString('utf8') ?? '';
+    const clients = (text: string) =>
+      [...new Set(text.match(/"@aws-sdk\/client-[a-z0-9-]+"/g) ?? [])].map((c) => c.slice(1, -1)).sort();
+    expect(clients(read('sweep'))).toEqual([
+      '@aws-sdk/client-organizations',
+      '@aws-sdk/client-sqs',
+      '@aws-sdk/client-sts',
+    ]);
+    // The worker's bundle has the rest (the clients' package names are embedded with their versions).
+    expect(clients(read('remediate'))).toEqual(
+      expect.arrayContaining(['@aws-sdk/client-iam', '@aws-sdk/client-securityhub', '@aws-sdk/client-sesv2']),
+    );
+  });
+
   it.each(FUNCTIONS)('%s loads as ESM on Node and exports its handler', (name) => {
     // Prepare: the bundle builds its runtime at import time, which needs a valid configuration.
     const entries = readZip(readFileSync(join(OUTPUT, `${name}.zip`)));

@@ -22,6 +22,7 @@ import type { SeedRequest } from '../../src/local/cloud/seed.ts';
 import { type LocalCloud, startLocalCloud } from '../../src/local/cloud/server.ts';
 import { DEMO_EXTERNAL_ID, deployLocalOrganisation } from '../../src/local/member-role.ts';
 import { createRuntime } from '../../src/runtime.ts';
+import { createSchedulerRuntime } from '../../src/scheduler-runtime.ts';
 import { createSweepScheduler } from '../../src/sweep-scheduler.ts';
 import { captureLogger, testConfig } from '../helpers/deps.ts';
 
@@ -372,5 +373,41 @@ describe('fan-out over an organisation', () => {
       ['210000000003', 1, 0, 0, true],
     ]);
     expect(new Set(summaries.map((s) => s.summary.sweepId))).toEqual(new Set([scheduled.sweepId]));
+  });
+});
+
+describe('the sweep function’s own runtime', () => {
+  it('plans and enqueues the scheduled sweep with only STS and SQS, as the deployed handler does', async () => {
+    // Prepare: the environment the stack gives the sweep function, this account only (SWEEP_ACCOUNTS unset).
+    const sqs = new SQSClient(clientOptions());
+    const queueUrl = await createQueue(sqs, 'scheduler-runtime');
+    const before = await requests('');
+    const env = {
+      OUTCOME_TOPIC_ARN: `arn:aws:sns:us-east-1:${DEFAULT_ACCOUNT}:mfa-remediation-outcomes`,
+      REMEDIATION_QUEUE_URL: queueUrl,
+      LOG_LEVEL: 'silent',
+    };
+    // Act
+    const runtime = createSchedulerRuntime({ env, clientOptions: clientOptions() });
+    const scheduled = await createSweepScheduler(runtime, { env }).run({
+      time: '2026-11-23T10:00:00Z',
+    });
+    // Assess: one task for the caller's own account, and no other service was called.
+    expect(scheduled).toMatchObject({ accounts: 1, enqueued: 1, skipped: [] });
+    expect(bodies(await drain(sqs, queueUrl))).toEqual([
+      expect.objectContaining({ type: 'sweep-account', accountId: DEFAULT_ACCOUNT }),
+    ]);
+    const after = await requests('');
+    const called = Object.keys(after).filter(
+      (op) => after[op] !== before[op] && !op.startsWith('sqs:Receive'),
+    );
+    expect(called.sort()).toEqual(['sqs:SendMessageBatch', 'sts:GetCallerIdentity']);
+  });
+
+  it('stops with one line naming REMEDIATION_QUEUE_URL when the fan-out has nowhere to put its tasks', () => {
+    const env = { AWS_REGION: 'us-east-1', OUTCOME_TOPIC_ARN: 'arn:aws:sns:us-east-1:111111111111:t' };
+    expect(() => createSweepScheduler(createSchedulerRuntime({ env }), { env })).toThrow(
+      'REMEDIATION_QUEUE_URL: is required for scheduled sweeps',
+    );
   });
 });
