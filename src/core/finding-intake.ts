@@ -126,7 +126,8 @@ export function whyNotActionable(finding: AsffFinding, forced: boolean): string 
   return undefined;
 }
 
-type FoundUser =
+/** The user a finding's resources name (ASFF or OCSF), or why they name none consistently. */
+export type FoundUser =
   | { userName?: string; userId?: string; userArn?: string; region?: string }
   | { reason: string; field: string };
 

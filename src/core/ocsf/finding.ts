@@ -12,7 +12,7 @@
  * input beyond a short, sanitised token.
  */
 import { IAM_USER_ID } from '../config-events.ts';
-import { USER_ARN } from '../finding-intake.ts';
+import { type FoundUser, USER_ARN } from '../finding-intake.ts';
 import {
   describeZodError,
   formatPath,
@@ -133,10 +133,6 @@ export function whyOcsfNotActionable(finding: OcsfFinding): string | undefined {
   }
   return undefined;
 }
-
-type FoundUser =
-  | { userName?: string; userId?: string; userArn?: string; region?: string }
-  | { reason: string; field: string };
 
 /**
  * The first IAM user resource (`type` AwsIamUser or AWS::IAM::User): its name (`name`, else the ARN's last
